@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import postgres from 'postgres'
+import * as schema from './schema.js'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
+/** Either the database or an open transaction: repository functions accept both. */
+export type Queryable = Db | Tx
+
+export interface Database {
+  db: Db
+  kind: 'pglite' | 'postgres'
+  /** Subscribes to a PostgreSQL NOTIFY channel; resolves to an unsubscribe function. */
+  listen: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>
+  close: () => Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent an embedded PGlite is used */
+  url?: string | undefined
+  /** PGlite data directory; 'memory://' keeps it in memory (tests) */
+  dataDir: string
+  poolMax?: number
+}
+
+export async function openDatabase (options: DatabaseOptions): Promise<Database> {
+  if (options.url !== undefined) {
+    const client = postgres(options.url, {
+      max: options.poolMax ?? 10,
+      onnotice: () => {}
+    })
+    const db = drizzlePostgres({ client, schema }) as unknown as Db
+    return {
+      db,
+      kind: 'postgres',
+      async listen (channel, onPayload) {
+        const { unlisten } = await client.listen(channel, onPayload)
+        return unlisten
+      },
+      close: () => client.end({ timeout: 5 })
+    }
+  }
+  if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true })
+  const client = await PGlite.create(options.dataDir)
+  const db = drizzlePglite({ client, schema }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    async listen (channel, onPayload) {
+      return await client.listen(channel, onPayload)
+    },
+    close: () => client.close()
+  }
+}
+
+/** db.execute returns an array (postgres-js) or {rows} (PGlite): one shape for callers. */
+export function rows<T> (result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
+}

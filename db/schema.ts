@@ -1,0 +1,253 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
+} from 'drizzle-orm/pg-core'
+
+// Every table leads its primary key with trial_id so that the schema can be
+// distributed by trial (Citus `create_distributed_table(..., 'trial_id')`):
+// every query and every transaction of the service touches a single trial.
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' })
+const createdAt = () => instant('created_at').notNull().defaultNow()
+
+export const trials = pgTable('trials', {
+  trialId: text('trial_id').primaryKey(),
+  title: text('title').notNull(),
+  phase: text('phase'),
+  /** optimistic-concurrency version of the trial resource (bumped by amendments and site changes) */
+  version: integer('version').notNull().default(1),
+  protocolVersion: integer('protocol_version').notNull().default(1),
+  /** DMC hold in force: null, 'pause' or 'terminate' */
+  dmcHold: text('dmc_hold'),
+  createdAt: createdAt(),
+  updatedAt: instant('updated_at').notNull().defaultNow()
+})
+
+export const trialSites = pgTable('trial_sites', {
+  trialId: text('trial_id').notNull().references(() => trials.trialId),
+  siteId: text('site_id').notNull(),
+  name: text('name').notNull(),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.trialId, t.siteId] })])
+
+export const protocolVersions = pgTable('protocol_versions', {
+  trialId: text('trial_id').notNull().references(() => trials.trialId),
+  version: integer('version').notNull(),
+  document: jsonb('document').notNull(),
+  reason: text('reason'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.trialId, t.version] })])
+
+export const participants = pgTable('participants', {
+  trialId: text('trial_id').notNull().references(() => trials.trialId),
+  participantId: text('participant_id').notNull(),
+  siteId: text('site_id').notNull(),
+  doseLevel: integer('dose_level').notNull(),
+  armId: text('arm_id'),
+  enrolledOn: date('enrolled_on', { mode: 'string' }).notNull(),
+  /** enrolment order within the trial; the latest enrolment defines the current dose level */
+  seq: integer('seq').notNull(),
+  status: text('status').notNull().default('enrolled'),
+  withdrawnAt: instant('withdrawn_at'),
+  withdrawalReason: text('withdrawal_reason'),
+  overrideReason: text('override_reason'),
+  version: integer('version').notNull().default(1),
+  // Facts the status engine needs, kept current by every write so that a
+  // status read never scans adverse events.
+  firstAdministrationAt: instant('first_administration_at'),
+  lastAdministrationAt: instant('last_administration_at'),
+  dltCount: integer('dlt_count').notNull().default(0),
+  pendingDltCount: integer('pending_dlt_count').notNull().default(0),
+  worstGrade: smallint('worst_grade'),
+  createdAt: createdAt(),
+  updatedAt: instant('updated_at').notNull().defaultNow()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.participantId] }),
+  uniqueIndex('participants_trial_seq').on(t.trialId, t.seq),
+  index('participants_trial_site').on(t.trialId, t.siteId, t.participantId)
+])
+
+export const administrations = pgTable('administrations', {
+  trialId: text('trial_id').notNull(),
+  administrationId: uuid('administration_id').notNull(),
+  participantId: text('participant_id').notNull(),
+  administeredAt: instant('administered_at').notNull(),
+  doseLevel: integer('dose_level').notNull(),
+  doseValue: numeric('dose_value'),
+  doseUnit: text('dose_unit'),
+  /** set when given at a level other than the participant's assigned one */
+  modificationReason: text('modification_reason'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.administrationId] }),
+  index('administrations_participant').on(t.trialId, t.participantId, t.administeredAt)
+])
+
+export const adverseEvents = pgTable('adverse_events', {
+  trialId: text('trial_id').notNull(),
+  aeId: uuid('ae_id').notNull(),
+  participantId: text('participant_id').notNull(),
+  // Copied from the participant so that site-scoped lists and per-dose
+  // summaries filter on one table.
+  siteId: text('site_id').notNull(),
+  doseLevel: integer('dose_level').notNull(),
+  version: integer('version').notNull().default(1),
+  ctcaeVersion: text('ctcae_version').notNull().default('5.0'),
+  meddraCode: text('meddra_code').notNull(),
+  term: text('term').notNull(),
+  soc: text('soc').notNull(),
+  otherSpecify: text('other_specify'),
+  grade: smallint('grade').notNull(),
+  onsetDate: date('onset_date', { mode: 'string' }).notNull(),
+  resolvedDate: date('resolved_date', { mode: 'string' }),
+  serious: boolean('serious').notNull(),
+  seriousnessCriteria: jsonb('seriousness_criteria').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  attribution: text('attribution').notNull(),
+  expected: boolean('expected'),
+  clinicalSymptoms: boolean('clinical_symptoms'),
+  requiredMedicalTreatment: boolean('required_medical_treatment'),
+  outcome: text('outcome'),
+  actionTaken: text('action_taken'),
+  externalId: text('external_id'),
+  awareAt: instant('aware_at').notNull(),
+  // DLT classification: computed by the protocol in force, optionally overridden by adjudication.
+  dltComputed: boolean('dlt_computed').notNull().default(false),
+  dltPending: boolean('dlt_pending').notNull().default(false),
+  dltReasons: jsonb('dlt_reasons').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  dltProtocolVersion: integer('dlt_protocol_version').notNull(),
+  dltAdjudicated: boolean('dlt_adjudicated'),
+  isDlt: boolean('is_dlt').notNull().default(false),
+  nullifiedAt: instant('nullified_at'),
+  nullifyReason: text('nullify_reason'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  updatedAt: instant('updated_at').notNull().defaultNow()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.aeId] }),
+  uniqueIndex('adverse_events_external_id').on(t.trialId, t.externalId),
+  index('adverse_events_onset').on(t.trialId, t.onsetDate, t.aeId),
+  index('adverse_events_participant').on(t.trialId, t.participantId, t.onsetDate),
+  index('adverse_events_site').on(t.trialId, t.siteId, t.onsetDate, t.aeId),
+  index('adverse_events_signals').on(t.trialId).where(sql`${t.nullifiedAt} is null and (${t.serious} or ${t.grade} = 5)`)
+])
+
+export const adverseEventVersions = pgTable('adverse_event_versions', {
+  trialId: text('trial_id').notNull(),
+  aeId: uuid('ae_id').notNull(),
+  version: integer('version').notNull(),
+  /** the whole AE as it stood at this version */
+  snapshot: jsonb('snapshot').notNull(),
+  changedBy: text('changed_by').notNull(),
+  role: text('role').notNull(),
+  reason: text('reason'),
+  changedAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.trialId, t.aeId, t.version] })])
+
+export const adjudications = pgTable('adjudications', {
+  trialId: text('trial_id').notNull(),
+  adjudicationId: uuid('adjudication_id').notNull(),
+  aeId: uuid('ae_id').notNull(),
+  isDlt: boolean('is_dlt').notNull(),
+  computedIsDlt: boolean('computed_is_dlt').notNull(),
+  reason: text('reason').notNull(),
+  adjudicatedBy: text('adjudicated_by').notNull(),
+  role: text('role').notNull(),
+  createdAt: createdAt()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.adjudicationId] }),
+  index('adjudications_ae').on(t.trialId, t.aeId)
+])
+
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  trialId: text('trial_id').notNull(),
+  /** the caller (token subject) and route the key belongs to */
+  scope: text('scope').notNull(),
+  key: text('key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  statusCode: integer('status_code').notNull(),
+  response: jsonb('response').notNull(),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.trialId, t.scope, t.key] })])
+
+export const auditLog = pgTable('audit_log', {
+  trialId: text('trial_id').notNull(),
+  /** position in the trial's hash chain, from 1 */
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  auditId: uuid('audit_id').notNull(),
+  at: instant('at').notNull(),
+  actor: text('actor').notNull(),
+  role: text('role').notNull(),
+  action: text('action').notNull(),
+  entity: text('entity').notNull(),
+  entityId: text('entity_id').notNull(),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  reason: text('reason'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.seq] }),
+  index('audit_log_entity').on(t.trialId, t.entity, t.entityId)
+])
+
+export const trialStatus = pgTable('trial_status', {
+  trialId: text('trial_id').primaryKey(),
+  /** the status document as last evaluated by a write */
+  status: jsonb('status').notNull(),
+  decisionId: uuid('decision_id').notNull(),
+  evaluatedAt: instant('evaluated_at').notNull(),
+  /** when a DLT window closes next: until then the stored status holds without re-evaluation */
+  nextChangeAt: instant('next_change_at')
+})
+
+export const decisions = pgTable('decisions', {
+  trialId: text('trial_id').notNull(),
+  decisionId: uuid('decision_id').notNull(),
+  at: instant('at').notNull(),
+  trigger: jsonb('trigger').notNull(),
+  protocolVersion: integer('protocol_version').notNull(),
+  state: text('state').notNull(),
+  action: text('action').notNull(),
+  nextDoseLevel: integer('next_dose_level'),
+  snapshot: jsonb('snapshot').notNull(),
+  serviceVersion: text('service_version').notNull()
+}, (t) => [primaryKey({ columns: [t.trialId, t.decisionId] })])
+
+export const dmcDecisions = pgTable('dmc_decisions', {
+  trialId: text('trial_id').notNull(),
+  dmcDecisionId: uuid('dmc_decision_id').notNull(),
+  decision: text('decision').notNull(),
+  rationale: text('rationale').notNull(),
+  statusDecisionId: uuid('status_decision_id').notNull(),
+  signer: text('signer').notNull(),
+  meaning: text('meaning').notNull(),
+  signedAt: instant('signed_at').notNull(),
+  statusHash: text('status_hash').notNull()
+}, (t) => [primaryKey({ columns: [t.trialId, t.dmcDecisionId] })])
+
+export const webhooks = pgTable('webhooks', {
+  trialId: text('trial_id').notNull(),
+  webhookId: uuid('webhook_id').notNull(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.trialId, t.webhookId] })])
+
+export const outbox = pgTable('outbox', {
+  trialId: text('trial_id').notNull(),
+  outboxId: uuid('outbox_id').notNull(),
+  webhookId: uuid('webhook_id').notNull(),
+  payload: jsonb('payload').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
+  deliveredAt: instant('delivered_at'),
+  lastError: text('last_error'),
+  createdAt: createdAt()
+}, (t) => [
+  primaryKey({ columns: [t.trialId, t.outboxId] }),
+  index('outbox_due').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)
+])

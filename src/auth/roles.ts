@@ -1,0 +1,43 @@
+import { z } from 'zod'
+
+export const ROLES = ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] as const
+export const roleSchema = z.enum(ROLES)
+export type Role = z.infer<typeof roleSchema>
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** The claims a token must carry (contract: Auth). */
+export const claimsSchema = z.object({
+  sub: z.string().min(1).max(256),
+  role: roleSchema,
+  sites: z.array(z.string().regex(idPattern)).max(1000).optional(),
+  trials: z.array(z.string().regex(idPattern)).max(1000).optional(),
+  iat: z.number().int().optional(),
+  exp: z.number().int()
+})
+
+export type Claims = z.infer<typeof claimsSchema>
+
+export interface Principal {
+  sub: string
+  role: Role
+  /** site scope; null = every site (roles that are not site-scoped) */
+  sites: string[] | null
+  /** trial scope; null = every trial */
+  trials: string[] | null
+  /** when the token was issued (epoch seconds), for fresh-authentication checks */
+  issuedAt: number | null
+}
+
+/** Roles whose reach is limited to the sites named in their token. */
+export const SITE_SCOPED: ReadonlySet<Role> = new Set(['edc', 'investigator'])
+
+export function toPrincipal (claims: Claims): Principal {
+  return {
+    sub: claims.sub,
+    role: claims.role,
+    sites: SITE_SCOPED.has(claims.role) ? (claims.sites ?? []) : null,
+    trials: claims.trials ?? null,
+    issuedAt: claims.iat ?? null
+  }
+}

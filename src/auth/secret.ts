@@ -1,0 +1,20 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { ConfigError, isEmbedded, type Config } from '../config.js'
+
+/**
+ * The HS256 signing secret: JWT_SECRET when set; in embedded mode a random
+ * secret made once and kept in DATA_DIR, so that `npm start` and
+ * `npm run token` agree without any setup.
+ */
+export function resolveJwtSecret (config: Config): string {
+  if (config.JWT_SECRET !== undefined) return config.JWT_SECRET
+  if (!isEmbedded(config)) throw new ConfigError('Invalid configuration: JWT_SECRET: required when DATABASE_URL is set')
+  const file = join(config.DATA_DIR, 'jwt-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  return secret
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+
+// Every setting the service reads, parsed once at start. Nothing else in the
+// code reads process.env, so behaviour follows explicit keys, not NODE_ENV.
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const optionalString = z.string().trim().min(1).optional()
+
+export const configSchema = z.object({
+  DATABASE_URL: z.string().trim().min(1).optional()
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWKS_URL: z.url().optional(),
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  MIGRATE_ON_START: bool.default(true),
+  SEED_ON_START: bool.optional(),
+  CORS_ORIGINS: optionalString,
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1000),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000)
+})
+
+export type Config = z.output<typeof configSchema>
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming the first bad variable. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = configSchema.safeParse(present)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`)
+  }
+  return result.data
+}
+
+export const isEmbedded = (config: Config): boolean => config.DATABASE_URL === undefined

@@ -1,0 +1,53 @@
+// The interface every dose-escalation design implements. Designs see only
+// per-dose-level counts of DLT-evaluable participants; evaluability, DLT
+// classification and stopping rules are decided elsewhere.
+
+export type DesignAction =
+  | 'escalate'
+  | 'stay'
+  | 'de_escalate'
+  | 'expand_cohort'
+  | 'stop_escalation'
+  | 'mtd_reached'
+  | 'halt_trial'
+  | 'complete'
+
+export interface DoseLevelCounts {
+  doseLevel: number
+  /** participants enrolled at this level who are not withdrawn-and-replaceable */
+  enrolled: number
+  /** DLT-evaluable participants: had a DLT, or completed the DLT window without one */
+  evaluable: number
+  /** enrolled, window still open, no DLT yet */
+  pending: number
+  /** evaluable participants with at least one DLT */
+  dlts: number
+}
+
+export interface DesignInput {
+  /** the trial's escalation dose levels in ascending order (control level 0 excluded) */
+  doseLevels: number[]
+  /** the level the most recent cohort was assigned to (the start level before anyone is enrolled) */
+  currentDoseLevel: number
+  /** one entry per level in doseLevels, same order */
+  counts: DoseLevelCounts[]
+}
+
+export interface DesignDecision {
+  action: DesignAction
+  /** the level the next cohort may be enrolled at; null when no level is acceptable */
+  nextDoseLevel: number | null
+  /** set when the design has selected (or can select) a maximum tolerated dose */
+  mtdDoseLevel?: number | null
+  /** levels the design has eliminated as too toxic (each one and all above it) */
+  eliminated: number[]
+  /** human-readable reasons a DMC member can check by hand */
+  reasons: string[]
+}
+
+export interface DecisionTableRow {
+  n: number
+  escalateIfDltsAtMost: number | null
+  deEscalateIfDltsAtLeast: number | null
+  eliminateIfDltsAtLeast: number | null
+}

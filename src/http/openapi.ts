@@ -1,0 +1,44 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import type { FastifyInstance } from 'fastify'
+import { SERVICE_VERSION } from '../version.js'
+
+const description = `Adverse-event capture graded by CTCAE v5.0, dose-limiting-toxicity (DLT)
+classification against each trial's protocol, and server-side dose-escalation and
+stopping-rule decisions for early-phase clinical trials.
+
+Every error is RFC 9457 \`application/problem+json\`. Authentication is a bearer JWT
+whose \`role\` claim is one of edc, investigator, safety_monitor, dmc, admin.`
+
+async function openapi (app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'DLT safety backend', version: SERVICE_VERSION, description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+    },
+    transform: (input) => {
+      const out = jsonSchemaTransform(input)
+      const access = input.route.config?.access
+      if (access !== undefined && access !== 'public') {
+        const roles = access.roles.join(', ')
+        out.schema = {
+          ...out.schema,
+          security: [{ bearerAuth: [] }],
+          description: [out.schema.description, `Roles: ${roles}.`].filter(Boolean).join('\n\n')
+        }
+      }
+      return out
+    },
+    transformObject: jsonSchemaTransformObject
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', {
+    config: { access: 'public' },
+    schema: { hide: true }
+  }, async () => app.swagger())
+}
+
+export const openapiPlugin = fp(openapi, { name: 'openapi', fastify: '5.x' })

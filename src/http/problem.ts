@@ -1,0 +1,53 @@
+import { STATUS_CODES } from 'node:http'
+import { z } from 'zod'
+
+// RFC 9457 problem details. Types are URNs of this service: stable
+// identifiers a client can switch on, with no host name to keep alive.
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+export const problemType = (slug: string): string => `urn:dlt-safety:problem:${slug}`
+
+export interface FieldError { path: string, message: string }
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional()
+}).catchall(z.unknown()).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+
+export type Problem = z.infer<typeof problemSchema>
+
+/** An error a handler throws on purpose: rendered as problem+json with its own status and type. */
+export class AppError extends Error {
+  readonly statusCode: number
+  readonly slug: string
+  readonly errors: FieldError[] | undefined
+  /** members added to the problem document (e.g. the status that refused an enrolment) */
+  readonly extensions: Record<string, unknown>
+
+  constructor (statusCode: number, slug: string, detail: string, options: { errors?: FieldError[], extensions?: Record<string, unknown> } = {}) {
+    super(detail)
+    this.statusCode = statusCode
+    this.slug = slug
+    this.errors = options.errors
+    this.extensions = options.extensions ?? {}
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, 'not-found', `${what} not found`)
+export const unprocessable = (detail: string, errors: FieldError[]) => new AppError(422, 'validation', detail, { errors })
+export const conflict = (slug: string, detail: string, extensions?: Record<string, unknown>) =>
+  new AppError(409, slug, detail, extensions === undefined ? {} : { extensions })
+
+export function problem (status: number, slug: string, detail?: string, extra: Partial<Problem> = {}): Problem {
+  return {
+    type: slug === 'about:blank' ? slug : problemType(slug),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...extra
+  }
+}

@@ -1,0 +1,28 @@
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, loadConfig } from './config.js'
+import { buildApp } from './app.js'
+
+let config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(error.message + '\n')
+  process.exit(1)
+}
+
+const app = await buildApp(config)
+
+// SIGINT/SIGTERM: stop accepting, let in-flight requests finish, then close the database (onClose).
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
+
+try {
+  await app.listen({ port: config.PORT, host: config.HOST })
+} catch (error) {
+  app.log.fatal({ err: error }, 'could not start listening')
+  process.exit(1)
+}

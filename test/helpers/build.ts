@@ -1,0 +1,53 @@
+import { createSigner } from 'fast-jwt'
+import tap from 'tap'
+import { buildApp, type App } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import type { Role } from '../../src/auth/roles.js'
+import { freshDatabase } from './database.js'
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
+
+export interface TokenOptions { sub?: string, sites?: string[], trials?: string[], ttlSeconds?: number, issuedAt?: number }
+
+export function signToken (role: Role | string, options: TokenOptions = {}, secret = TEST_SECRET): string {
+  const now = options.issuedAt ?? Math.floor(Date.now() / 1000)
+  const sign = createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })
+  return sign({
+    sub: options.sub ?? `${role}-user`,
+    role,
+    ...(options.sites === undefined ? {} : { sites: options.sites }),
+    ...(options.trials === undefined ? {} : { trials: options.trials }),
+    iat: now,
+    exp: now + (options.ttlSeconds ?? 3600)
+  })
+}
+
+export const bearer = (role: Role, options?: TokenOptions) => ({ authorization: `Bearer ${signToken(role, options)}` })
+
+export interface TestContext {
+  app: App
+  config: Config
+}
+
+let shared: Promise<TestContext> | undefined
+
+/**
+ * The app on a fresh database for this test file (tap runs each file in its
+ * own process), built once and closed when the file's tests end: starting an
+ * embedded database costs seconds, so subtests share it and keep apart by
+ * using their own trial ids.
+ */
+export async function build (env: Record<string, string> = {}): Promise<TestContext> {
+  shared ??= (async () => {
+    const { database, drop } = await freshDatabase()
+    const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', RATE_LIMIT_MAX: '100000', ...env })
+    const app = await buildApp(config, { database, logLevel: 'silent' })
+    await app.ready()
+    tap.teardown(async () => {
+      await app.close()
+      await drop()
+    })
+    return { app, config }
+  })()
+  return await shared
+}
