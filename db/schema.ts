@@ -59,6 +59,8 @@ export const participants = pgTable('participants', {
   lastAdministrationAt: instant('last_administration_at'),
   dltCount: integer('dlt_count').notNull().default(0),
   pendingDltCount: integer('pending_dlt_count').notNull().default(0),
+  /** earliest instant at which elapsed time alone settles a pending DLT classification */
+  pendingDltUntil: instant('pending_dlt_until'),
   worstGrade: smallint('worst_grade'),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
@@ -116,6 +118,7 @@ export const adverseEvents = pgTable('adverse_events', {
   dltComputed: boolean('dlt_computed').notNull().default(false),
   dltPending: boolean('dlt_pending').notNull().default(false),
   dltReasons: jsonb('dlt_reasons').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  dltPendingUntil: instant('dlt_pending_until'),
   dltProtocolVersion: integer('dlt_protocol_version').notNull(),
   dltAdjudicated: boolean('dlt_adjudicated'),
   isDlt: boolean('is_dlt').notNull().default(false),

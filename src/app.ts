@@ -12,7 +12,7 @@ import { loggerOptions, registerRequestLogging } from './http/logging.js'
 import { openapiPlugin } from './http/openapi.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveJwtSecret } from './auth/secret.js'
-import { healthRoutes } from './routes/health.js'
+import { registerRoutes } from './routes/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,7 +91,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     audience: config.JWT_AUDIENCE
   })
   await app.register(openapiPlugin)
-  await app.register(healthRoutes)
+  await registerRoutes(app)
 
   return app
 }

@@ -1,0 +1,30 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from './problem.js'
+
+// Optimistic concurrency (contract: "Resources that can change carry version
+// and an ETag; a change needs If-Match (missing: 428, stale: 412)").
+
+export const etag = (version: number): string => `"${version}"`
+
+export function setEtag (reply: FastifyReply, version: number): void {
+  reply.header('etag', etag(version))
+}
+
+/** The version named by If-Match; 428 when the header is missing or unreadable. */
+export function ifMatchVersion (request: FastifyRequest): number {
+  const header = request.headers['if-match']
+  const match = typeof header === 'string' ? /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header) : null
+  if (match === null) {
+    throw new AppError(428, 'precondition-required', 'This change needs an If-Match header with the ETag of the version it was based on')
+  }
+  return Number(match[1])
+}
+
+/** 412 unless the client's If-Match names the current version. */
+export function assertCurrentVersion (expected: number, current: number): void {
+  if (expected !== current) {
+    throw new AppError(412, 'precondition-failed', `If-Match names version ${expected} but the current version is ${current}; fetch it again and reapply the change`, {
+      extensions: { currentVersion: current }
+    })
+  }
+}

@@ -1,0 +1,51 @@
+import { eq } from 'drizzle-orm'
+import { trials } from '../../db/schema.js'
+import type { Db, Tx } from '../../db/client.js'
+import type { Principal } from '../auth/roles.js'
+import { notFound } from '../http/problem.js'
+import { appendAudit, type AuditEntry } from './audit.js'
+import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
+
+export type TrialRow = typeof trials.$inferSelect
+
+export interface WriteContext {
+  tx: Tx
+  /** the trial row, locked FOR UPDATE for the whole transaction */
+  trial: TrialRow
+  principal: Principal
+  /** the instant of this write: audit rows, versions and the re-evaluation share it */
+  at: string
+  audit: (entry: AuditEntry) => Promise<void>
+}
+
+export interface WriteResult<T> { value: T, status: StatusDocument | null }
+
+/**
+ * Every clinical write goes through here: one transaction that locks the
+ * trial row, runs the change, writes its audit rows, and re-evaluates the
+ * trial's status. Two writes to one trial (from any number of server
+ * instances) serialise on the row lock, so no decision ever misses a
+ * committed DLT; a write that throws leaves nothing behind.
+ */
+export async function clinicalWrite<T> (
+  db: Db,
+  trialId: string,
+  principal: Principal,
+  trigger: Omit<Trigger, 'actor'> | null,
+  change: (ctx: WriteContext) => Promise<T>
+): Promise<WriteResult<T>> {
+  return await db.transaction(async (tx) => {
+    const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update')
+    if (trial === undefined) throw notFound('Trial')
+    const at = new Date().toISOString()
+    const value = await change({
+      tx,
+      trial,
+      principal,
+      at,
+      audit: async (entry) => { await appendAudit(tx, trialId, principal, entry, at) }
+    })
+    const status = trigger === null ? null : await reevaluateStatus(tx, trialId, { ...trigger, actor: principal.sub }, at)
+    return { value, status }
+  })
+}
