@@ -1,0 +1,24 @@
+// The five trials the service is seeded with, each translated from its public
+// registry record in /work/shared/trials/. Every choice in a protocol names the
+// part of the record it comes from, or is marked ASSUMPTION where the record is
+// silent.
+import type { ProtocolInput } from '../../src/domain/protocol.js'
+import nct03123458 from './NCT03123458.js'
+import nct06321198 from './NCT06321198.js'
+import nct06813157 from './NCT06813157.js'
+import nct07101484 from './NCT07101484.js'
+import nct07295067 from './NCT07295067.js'
+
+/** the body of POST /v1/trials */
+export interface TrialSeed {
+  trialId: string
+  title: string
+  /** ClinicalTrials.gov phase code ('PHASE1', 'NA', ...); absent where the record gives none */
+  phase?: string
+  sites: { siteId: string, name: string }[]
+  protocol: ProtocolInput
+}
+
+export const trials: TrialSeed[] = [nct07295067, nct07101484, nct06321198, nct03123458, nct06813157]
+
+export default trials

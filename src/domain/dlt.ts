@@ -1,0 +1,222 @@
+// DLT classification of one adverse event under a protocol's dltDefinition.
+//
+// Time: dates ('YYYY-MM-DD') and the UTC calendar day of instants are whole
+// days. An AE is in the DLT window when its onset date lies in
+// [administration day, administration day + windowDays] (inclusive), counted
+// from the first administration or, for 'each_administration', from the last
+// administration on or before onset. Durations are whole days:
+// (resolvedDate - onsetDate) x 24 h, so an AE resolving the day after onset
+// lasted 24 h. An unresolved AE has lasted (UTC day of asOf - onsetDate) x 24 h
+// so far.
+//
+// Entries (exclusions, inclusions, alwaysDlt) apply to an AE their terms,
+// meddraCodes or socs select (matched case-insensitively; an alwaysDlt entry
+// without any selects every AE); an entry holds when all its conditions hold:
+// grade (equal), minGrade, attributions, maxDurationHours (lasted at most, i.e.
+// "resolved within"), minDurationHours (lasted at least), withConcurrent
+// (another of the participant's AEs overlapping in days with grade >= minGrade).
+//
+// Decision: DLT when in window, grade >= minGrade, attribution listed, the
+// required symptom/treatment flags are true, no exclusion holds and, if
+// inclusions select the AE, at least one of them holds. An alwaysDlt entry
+// that holds makes an in-window AE a DLT regardless of grade, attribution,
+// symptom/treatment requirements and exclusions; attribution matters for it
+// only when the entry lists attributions. A duration condition that an
+// unresolved AE could still meet or miss is unknown; when the outcome depends
+// on it the AE is pending (not a DLT yet), and `pendingUntil` says when
+// elapsed time alone will settle it.
+import type { Attribution, DltCriteria, DltDefinition } from './protocol.js'
+
+export interface AeFacts {
+  aeId: string
+  participantId: string
+  meddraCode: string
+  term: string
+  soc: string
+  grade: number
+  onsetDate: string
+  resolvedDate?: string | null
+  serious: boolean
+  attribution: Attribution
+  clinicalSymptoms?: boolean | null
+  requiredMedicalTreatment?: boolean | null
+  adjudication?: { isDlt: boolean, reason: string } | null
+}
+
+export interface DltContext {
+  /** the participant's administrations */
+  administrations: { administeredAt: string }[]
+  /** the participant's other non-nullified AEs */
+  otherAes: AeFacts[]
+  /** RFC 3339 instant the classification is made at */
+  asOf: string
+}
+
+export interface DltClassification {
+  isDlt: boolean
+  pending: boolean
+  reasons: string[]
+  computed: { isDlt: boolean, pending: boolean }
+  adjudicated: boolean
+  /** while computed.pending: the instant at which elapsed time alone settles a pending duration condition */
+  pendingUntil: string | null
+}
+
+/** Kleene three-valued logic: null = not known yet */
+type Tri = boolean | null
+const and = (xs: Tri[]): Tri => xs.includes(false) ? false : xs.includes(null) ? null : true
+const or = (xs: Tri[]): Tri => xs.includes(true) ? true : xs.includes(null) ? null : false
+const not = (x: Tri): Tri => x === null ? null : !x
+
+const DAY_MS = 86_400_000
+const dateDay = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS
+const instantDay = (instant: string) => Math.floor(Date.parse(instant) / DAY_MS)
+const dayDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10)
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+const list = (xs: readonly string[]) => `[${xs.join(', ')}]`
+
+type Selector = Pick<DltCriteria, 'terms' | 'meddraCodes' | 'socs'>
+
+function selects (s: Selector, ae: AeFacts): boolean {
+  if (s.terms === undefined && s.meddraCodes === undefined && s.socs === undefined) return true
+  return (s.terms?.some((t) => same(t, ae.term)) ?? false) ||
+    (s.meddraCodes?.includes(ae.meddraCode) ?? false) ||
+    (s.socs?.some((x) => same(x, ae.soc)) ?? false)
+}
+
+function describeSelector (s: Selector): string {
+  const parts = [
+    ...(s.terms ?? []),
+    ...(s.meddraCodes ?? []).map((c) => `MedDRA ${c}`),
+    ...(s.socs ?? []).map((x) => `SOC ${x}`)
+  ]
+  return parts.length === 0 ? 'any AE' : parts.join('/')
+}
+
+function describe (c: DltCriteria): string {
+  const parts = [describeSelector(c)]
+  if (c.grade !== undefined) parts.push(`grade ${c.grade}`)
+  if (c.minGrade !== undefined) parts.push(`grade >= ${c.minGrade}`)
+  if (c.attributions !== undefined) parts.push(`attribution in ${list(c.attributions)}`)
+  if (c.maxDurationHours !== undefined) parts.push(`resolved within ${c.maxDurationHours} h`)
+  if (c.minDurationHours !== undefined) parts.push(`lasting at least ${c.minDurationHours} h`)
+  if (c.withConcurrent !== undefined) parts.push(`with concurrent ${describeSelector(c.withConcurrent)} grade >= ${c.withConcurrent.minGrade}`)
+  return parts.join(' ')
+}
+
+interface Clock {
+  onset: number
+  /** whole-day duration in hours: final when resolved, elapsed so far otherwise */
+  hours: number
+  resolved: boolean
+  /** days at which unknown conditions become known by elapsed time */
+  settles: number[]
+}
+
+function clockOf (ae: AeFacts, asOf: string): Clock {
+  const onset = dateDay(ae.onsetDate)
+  const resolved = ae.resolvedDate != null
+  const end = resolved ? dateDay(ae.resolvedDate!) : instantDay(asOf)
+  return { onset, hours: (end - onset) * 24, resolved, settles: [] }
+}
+
+function maxDuration (limit: number, clock: Clock): Tri {
+  if (clock.hours > limit) return false
+  if (clock.resolved) return true
+  clock.settles.push(clock.onset + Math.floor(limit / 24) + 1)
+  return null
+}
+
+function minDuration (limit: number, clock: Clock): Tri {
+  if (clock.hours >= limit) return true
+  if (clock.resolved) return false
+  clock.settles.push(clock.onset + Math.ceil(limit / 24))
+  return null
+}
+
+const endDay = (ae: AeFacts) => ae.resolvedDate != null ? dateDay(ae.resolvedDate) : Infinity
+
+function concurrent (c: NonNullable<DltCriteria['withConcurrent']>, ae: AeFacts, others: AeFacts[]): boolean {
+  const start = dateDay(ae.onsetDate)
+  const end = endDay(ae)
+  return others.some((o) => o.aeId !== ae.aeId && o.grade >= c.minGrade && selects(c, o) &&
+    dateDay(o.onsetDate) <= end && start <= endDay(o))
+}
+
+function holds (c: DltCriteria, ae: AeFacts, ctx: DltContext, clock: Clock): Tri {
+  return and([
+    c.grade === undefined || ae.grade === c.grade,
+    c.minGrade === undefined || ae.grade >= c.minGrade,
+    c.attributions === undefined || c.attributions.includes(ae.attribution),
+    c.maxDurationHours === undefined || maxDuration(c.maxDurationHours, clock),
+    c.minDurationHours === undefined || minDuration(c.minDurationHours, clock),
+    c.withConcurrent === undefined || concurrent(c.withConcurrent, ae, ctx.otherAes)
+  ])
+}
+
+function durationNote (clock: Clock): string {
+  return clock.resolved ? `lasted ${clock.hours} h` : `unresolved, ${clock.hours} h so far`
+}
+
+function inWindow (def: DltDefinition, ae: AeFacts, ctx: DltContext): { ok: boolean, reason: string } {
+  const days = ctx.administrations.map((a) => instantDay(a.administeredAt)).sort((a, b) => a - b)
+  if (days.length === 0) return { ok: false, reason: 'no administration recorded: onset outside any DLT window' }
+  const onset = dateDay(ae.onsetDate)
+  const starts = def.windowStart === 'first_administration' ? days.slice(0, 1) : days
+  const start = starts.filter((d) => d <= onset).at(-1)
+  if (start === undefined) return { ok: false, reason: `onset ${ae.onsetDate} before the first administration ${dayDate(days[0]!)}` }
+  const from = def.windowStart === 'first_administration' ? 'first administration' : 'administration'
+  return onset <= start + def.windowDays
+    ? { ok: true, reason: `onset ${ae.onsetDate} within ${def.windowDays}-day window from ${from} ${dayDate(start)}` }
+    : { ok: false, reason: `onset ${ae.onsetDate} after the ${def.windowDays}-day window from ${from} ${dayDate(start)}` }
+}
+
+function required (flag: boolean | null | undefined, need: boolean | undefined, what: string, reasons: string[]): boolean {
+  if (need !== true) return true
+  reasons.push(flag === true ? `${what}: yes (required)` : `${what}: not reported as yes (required)`)
+  return flag === true
+}
+
+const outcome = (x: Tri, met: string, pending: string, unmet: string) => x === true ? met : x === null ? pending : unmet
+
+export function classifyAe (def: DltDefinition, ae: AeFacts, ctx: DltContext): DltClassification {
+  const reasons: string[] = []
+  const clock = clockOf(ae, ctx.asOf)
+  const window = inWindow(def, ae, ctx)
+  reasons.push(window.reason)
+
+  const gradeOk = ae.grade >= def.minGrade
+  reasons.push(`grade ${ae.grade} ${gradeOk ? '>=' : '<'} minGrade ${def.minGrade}`)
+  const attributionOk = def.attributions.includes(ae.attribution)
+  reasons.push(`attribution ${ae.attribution} ${attributionOk ? 'in' : 'not in'} ${list(def.attributions)}`)
+  const symptomsOk = required(ae.clinicalSymptoms, def.requireClinicalSymptoms, 'clinical symptoms', reasons)
+  const treatmentOk = required(ae.requiredMedicalTreatment, def.requireMedicalTreatment, 'medical treatment required', reasons)
+
+  const exclusions = (def.exclusions ?? []).filter((c) => selects(c, ae)).map((c) => {
+    const x = holds(c, ae, ctx, clock)
+    reasons.push(`${outcome(x, 'excluded', 'exclusion pending', 'exclusion not met')}: ${describe(c)} (${durationNote(clock)})`)
+    return x
+  })
+  const inclusions = (def.inclusions ?? []).filter((c) => selects(c, ae)).map((c) => {
+    const x = holds(c, ae, ctx, clock)
+    reasons.push(`${outcome(x, 'inclusion met', 'inclusion pending', 'inclusion not met')}: ${describe(c)} (${durationNote(clock)})`)
+    return x
+  })
+  const always = (def.alwaysDlt ?? []).filter((c) => selects(c, ae)).map((c) => {
+    const x = holds(c, ae, ctx, clock)
+    if (x !== false) reasons.push(`${x === true ? 'alwaysDlt' : 'alwaysDlt pending'}: ${describe(c)}`)
+    return x
+  })
+
+  const base = and([
+    window.ok, gradeOk, attributionOk, symptomsOk, treatmentOk,
+    not(or(exclusions)),
+    inclusions.length === 0 || or(inclusions)
+  ])
+  const result = or([base, and([window.ok, or(always)])])
+  const computed = { isDlt: result === true, pending: result === null }
+  const pendingUntil = computed.pending ? `${dayDate(Math.min(...clock.settles))}T00:00:00.000Z` : null
+  if (ae.adjudication == null) return { ...computed, reasons, computed, adjudicated: false, pendingUntil }
+  reasons.push(`adjudicated ${ae.adjudication.isDlt ? 'as DLT' : 'as not a DLT'}: ${ae.adjudication.reason}`)
+  return { isDlt: ae.adjudication.isDlt, pending: false, reasons, computed, adjudicated: true, pendingUntil }
+}
