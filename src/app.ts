@@ -11,8 +11,9 @@ import { registerErrorHandling } from './http/error-handler.js'
 import { loggerOptions, registerRequestLogging } from './http/logging.js'
 import { openapiPlugin } from './http/openapi.js'
 import { authPlugin } from './auth/plugin.js'
-import { resolveJwtSecret } from './auth/secret.js'
+import { verificationKeys } from './auth/keys.js'
 import { registerRoutes } from './routes/index.js'
+import { loadSeeds } from '../seeds/load.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +71,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     const state = await migrate(database.db)
     app.log.info({ applied: state.applied, latest: state.latest?.hash }, 'database migrations checked')
   }
+  // Default: seed the embedded database (a local try-out), never a server database unless asked.
+  if (config.SEED_ON_START ?? config.DATABASE_URL === undefined) {
+    const created = await loadSeeds(database.db)
+    app.log.info({ created }, 'seed trials checked')
+  }
 
   registerErrorHandling(app)
   registerRequestLogging(app)
@@ -80,15 +86,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   if (config.CORS_ORIGINS !== undefined) {
     await app.register(cors, { origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()) })
   }
+  await app.register(authPlugin, verificationKeys(config))
+  // Limits apply per token subject, after authentication (preHandler), so a
+  // client cannot dodge its limit by rotating forged subjects.
   await app.register(rateLimit, {
+    hook: 'preHandler',
     max: config.RATE_LIMIT_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW_MS
-  })
-  await app.register(authPlugin, {
-    key: resolveJwtSecret(config),
-    algorithms: ['HS256'],
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (request) => request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.sub}`
   })
   await app.register(openapiPlugin)
   await registerRoutes(app)

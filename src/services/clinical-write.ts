@@ -5,6 +5,7 @@ import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
 import { appendAudit, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
+import { forgetProtocols } from './protocols.js'
 
 export type TrialRow = typeof trials.$inferSelect
 
@@ -28,6 +29,21 @@ export interface WriteResult<T> { value: T, status: StatusDocument | null }
  * committed DLT; a write that throws leaves nothing behind.
  */
 export async function clinicalWrite<T> (
+  db: Db,
+  trialId: string,
+  principal: Principal,
+  trigger: Omit<Trigger, 'actor'> | null,
+  change: (ctx: WriteContext) => Promise<T>
+): Promise<WriteResult<T>> {
+  try {
+    return await transaction(db, trialId, principal, trigger, change)
+  } catch (error) {
+    forgetProtocols(trialId)
+    throw error
+  }
+}
+
+async function transaction<T> (
   db: Db,
   trialId: string,
   principal: Principal,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build } from '../helpers/build.js'
+import { build, signToken } from '../helpers/build.js'
 
 const PROBLEM = 'application/problem+json; charset=utf-8'
 
@@ -30,4 +30,19 @@ t.test('OpenAPI document and docs UI are served', async (t) => {
   const ui = await app.inject({ method: 'GET', url: '/docs/' })
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
+})
+
+t.test('a tampered token is 401 on GET /v1/trials; a valid admin token is 200', async (t) => {
+  const { app } = await build()
+  // An edc token whose payload is rewritten to claim the admin role, keeping the edc signature.
+  const [header, payload, signature] = signToken('edc').split('.')
+  const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))
+  const forged = [header, Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url'), signature].join('.')
+  const tampered = await app.inject({ method: 'GET', url: '/v1/trials', headers: { authorization: `Bearer ${forged}` } })
+  t.equal(tampered.statusCode, 401)
+  t.equal(tampered.headers['content-type'], PROBLEM)
+  t.match(tampered.json(), { type: 'urn:dlt-safety:problem:unauthorized', status: 401, detail: 'The token is not valid' })
+  const valid = await app.inject({ method: 'GET', url: '/v1/trials', headers: { authorization: `Bearer ${signToken('admin')}` } })
+  t.equal(valid.statusCode, 200)
+  t.match(valid.json(), { items: Array, nextCursor: null })
 })

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { and, asc, eq, gt } from 'drizzle-orm'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { auditLog } from '../../db/schema.js'
+import { AUTHENTICATED, problems } from '../http/responses.js'
+import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
+import { verifyChain } from '../services/audit.js'
+import { requireTrial, toInstant } from '../services/trials.js'
+import { clientId } from './params.js'
+
+const AUDITORS = { roles: ['admin', 'safety_monitor'] } as const
+
+const auditEntrySchema = z.object({
+  seq: z.number().int().describe('position in the trial\'s hash chain, from 1'),
+  auditId: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  role: z.string(),
+  action: z.string(),
+  entity: z.string(),
+  entityId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  reason: z.string().nullable(),
+  hash: z.string(),
+  prevHash: z.string()
+}).meta({ id: 'AuditEntry' })
+
+const verdictSchema = z.object({
+  trialId: z.string(),
+  valid: z.boolean(),
+  checked: z.number().int().describe('rows verified before the first broken one (all rows when valid)'),
+  firstBroken: z.object({ seq: z.number().int(), auditId: z.string(), problem: z.string() }).nullable()
+}).meta({ id: 'AuditVerdict' })
+
+export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/v1/audit', {
+    config: { access: AUDITORS },
+    schema: {
+      summary: 'The append-only audit trail of a trial, oldest first',
+      tags: ['Audit'],
+      querystring: z.strictObject({
+        trialId: clientId,
+        entity: z.string().min(1).max(64).optional().describe('trial, protocol, site, participant, administration, ...'),
+        entityId: z.string().min(1).max(200).optional(),
+        ...pageQuery
+      }),
+      response: { 200: pageOf(auditEntrySchema), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { trialId, entity, entityId, limit, cursor } = request.query
+    await requireTrial(app.db, trialId)
+    const after = decodeCursor(cursor, z.tuple([z.number().int()]))
+    const rows = await app.db.select().from(auditLog).where(and(
+      eq(auditLog.trialId, trialId),
+      entity === undefined ? undefined : eq(auditLog.entity, entity),
+      entityId === undefined ? undefined : eq(auditLog.entityId, entityId),
+      after === undefined ? undefined : gt(auditLog.seq, after[0])
+    )).orderBy(asc(auditLog.seq)).limit(limit + 1)
+    return page(rows, limit, (r) => ({ ...r, at: toInstant(r.at) }), (r) => [r.seq])
+  })
+
+  app.get('/v1/audit/verify', {
+    config: { access: AUDITORS },
+    schema: {
+      summary: 'Recompute the trial\'s audit hash chain',
+      description: 'Names the first row whose content or link to its predecessor does not hold.',
+      tags: ['Audit'],
+      querystring: z.strictObject({ trialId: clientId }),
+      response: { 200: verdictSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    await requireTrial(app.db, request.query.trialId)
+    return await verifyChain(app.db, request.query.trialId)
+  })
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { ROLES } from '../auth/roles.js'
+import { AUTHENTICATED, problems } from '../http/responses.js'
+import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../http/pagination.js'
+import { notFound } from '../http/problem.js'
+import { termView } from '../services/ctcae.js'
+
+const gradeText = z.string().nullable()
+  .describe('NCI\'s description of this grade; null when NCI\'s text has not been imported on this server (npm run ctcae:import)')
+
+export const ctcaeTermSchema = z.object({
+  meddraCode: z.string().describe('MedDRA LLT code as printed in CTCAE v5.0'),
+  term: z.string(),
+  soc: z.string().describe('MedDRA system organ class'),
+  otherSpecify: z.boolean().describe('an "Other, specify" term: an AE report must name the event in otherSpecify'),
+  definition: z.string().nullable().describe('NCI\'s definition; null when none or not imported'),
+  grades: z.partialRecord(z.enum(['1', '2', '3', '4', '5']), gradeText)
+    .describe('one key per grade CTCAE v5.0 defines for the term (absent keys: grades that do not exist)')
+}).meta({ id: 'CtcaeTerm' })
+
+export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/v1/ctcae/terms', {
+    config: { access: { roles: ROLES } },
+    schema: {
+      summary: 'Search CTCAE v5.0 terms (pick lists)',
+      description: 'Substring match on the term, case- and whitespace-insensitive; terms starting with q first, then alphabetical.',
+      tags: ['CTCAE'],
+      querystring: z.object({
+        q: z.string().max(200).default('').describe('part of a term; empty lists every term'),
+        soc: z.string().max(200).optional().describe('restrict to one system organ class (exact, case-insensitive)'),
+        ...pageQuery
+      }),
+      response: { 200: pageOf(ctcaeTermSchema), ...problems(...AUTHENTICATED) }
+    }
+  }, async (request) => {
+    const { q, soc, limit, cursor } = request.query
+    // The dictionary never changes while the server runs, so an offset is a stable cursor.
+    const [offset] = decodeCursor(cursor, z.tuple([z.number().int().min(0).max(100_000)])) ?? [0]
+    const found = app.ctcae.dictionary.search(q, { ...(soc === undefined ? {} : { soc }), limit: offset + limit + 1 })
+    const items = found.slice(offset, offset + limit).map((e) => termView(app.ctcae, e))
+    return { items, nextCursor: found.length > offset + limit ? encodeCursor([offset + limit]) : null }
+  })
+
+  app.get('/v1/ctcae/terms/:meddraCode', {
+    config: { access: { roles: ROLES } },
+    schema: {
+      summary: 'One CTCAE v5.0 term by MedDRA code',
+      tags: ['CTCAE'],
+      params: z.object({ meddraCode: z.string().regex(/^\d{8}$/, 'MedDRA code: 8 digits') }),
+      response: { 200: ctcaeTermSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const entry = app.ctcae.dictionary.byCode(request.params.meddraCode)
+    if (entry === undefined) throw notFound(`CTCAE v5.0 term with MedDRA code ${request.params.meddraCode}`)
+    return termView(app.ctcae, entry)
+  })
+}

@@ -1,0 +1,178 @@
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
+import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
+import { ifMatchVersion, setEtag } from '../http/concurrency.js'
+import {
+  enrolParticipant, getParticipant, listAdministrations, listParticipants, recordAdministration, withdrawParticipant
+} from '../services/participants.js'
+import { clientId, trialParams } from './params.js'
+
+const WRITERS = { roles: ['edc', 'investigator', 'admin'] } as const
+// dmc only where the protocol unblinds it (checked by the service)
+const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
+
+const participantParams = z.strictObject({ trialId: clientId, participantId: clientId })
+const instant = z.iso.datetime({ offset: true })
+const reason = z.string().trim().min(1).max(2000)
+const doseLevel = z.number().int().min(0).max(99)
+const override = z.strictObject({ reason: reason.describe('why the decision is overridden (audited)') })
+  .describe('admin only: enrol or dose although the current decision does not allow it')
+
+const enrolBody = z.strictObject({
+  participantId: clientId,
+  siteId: clientId,
+  doseLevel: doseLevel.optional().describe('give doseLevel or armId'),
+  armId: clientId.optional(),
+  enrolledOn: z.iso.date(),
+  override: override.optional()
+})
+
+export const participantSchema = z.object({
+  participantId: z.string(),
+  siteId: z.string(),
+  doseLevel: z.number().int(),
+  armId: z.string().nullable(),
+  enrolledOn: z.string(),
+  status: z.enum(['enrolled', 'withdrawn', 'completed']),
+  withdrawnAt: z.string().nullable(),
+  withdrawalReason: z.string().nullable(),
+  overrideReason: z.string().nullable().describe('set when an admin enrolled against the decision'),
+  version: z.number().int(),
+  dltCount: z.number().int(),
+  firstAdministrationAt: z.string().nullable(),
+  lastAdministrationAt: z.string().nullable()
+}).meta({ id: 'Participant' })
+
+const doseSchema = z.strictObject({ value: z.number().min(0).max(1e30), unit: z.string().trim().min(1).max(32) })
+
+const administrationBody = z.strictObject({
+  administeredAt: instant,
+  doseLevel,
+  dose: doseSchema.optional().describe('the dose actually given'),
+  reason: reason.optional().describe('required when doseLevel is not the participant\'s (dose modification)'),
+  override: override.optional()
+})
+
+export const administrationSchema = z.object({
+  administrationId: z.string(),
+  participantId: z.string(),
+  administeredAt: z.string(),
+  doseLevel: z.number().int(),
+  dose: z.object({ value: z.number(), unit: z.string() }).nullable(),
+  doseModification: z.boolean(),
+  modificationReason: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string()
+}).meta({ id: 'Administration' })
+
+const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
+})
+
+export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/v1/trials/:trialId/participants', {
+    config: { access: WRITERS },
+    schema: {
+      summary: 'Enrol a participant',
+      description: 'At a dose level (or arm) the current decision does not open: 409 with the status in the body; an admin may enrol anyway with `override`, audited. edc and investigator enrol at their own sites only.',
+      tags: ['Participants'],
+      params: trialParams,
+      headers: idempotencyHeaders,
+      body: enrolBody,
+      response: { 201: participantSchema, ...problems(...WITH_BODY, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await enrolParticipant(app.db, request.params.trialId, request.principal!, request.body, request.headers['idempotency-key'])
+    setEtag(reply, result.body.version)
+    return await reply.code(201).send(result.body)
+  })
+
+  app.get('/v1/trials/:trialId/participants', {
+    config: { access: READERS },
+    schema: {
+      summary: 'List participants',
+      tags: ['Participants'],
+      params: trialParams,
+      querystring: z.strictObject({
+        ...pageQuery,
+        siteId: clientId.optional(),
+        doseLevel: z.coerce.number().int().min(0).max(99).optional(),
+        status: z.enum(['enrolled', 'withdrawn', 'completed']).optional()
+      }),
+      response: { 200: pageOf(participantSchema), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filter } = request.query
+    const after = decodeCursor(cursor, z.tuple([z.string()]))
+    const rows = await listParticipants(app.db, request.params.trialId, request.principal!, filter, after?.[0], limit + 1)
+    return page(rows, limit, (r) => r, (r) => [r.participantId])
+  })
+
+  app.get('/v1/trials/:trialId/participants/:participantId', {
+    config: { access: READERS },
+    schema: {
+      summary: 'One participant',
+      tags: ['Participants'],
+      params: participantParams,
+      response: { 200: participantSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request, reply) => {
+    const { trialId, participantId } = request.params
+    const participant = await getParticipant(app.db, trialId, participantId, request.principal!)
+    setEtag(reply, participant.version)
+    return participant
+  })
+
+  app.post('/v1/trials/:trialId/participants/:participantId/withdraw', {
+    config: { access: WRITERS },
+    schema: {
+      summary: 'Withdraw a participant',
+      description: 'Needs If-Match with the participant\'s ETag.',
+      tags: ['Participants'],
+      params: participantParams,
+      headers: z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the participant (required)') }),
+      body: z.strictObject({ withdrawnAt: instant, reason }),
+      response: { 200: participantSchema, ...problems(...WITH_BODY, 404, 409, 412, 428) }
+    }
+  }, async (request, reply) => {
+    const expectedVersion = ifMatchVersion(request)
+    const { trialId, participantId } = request.params
+    const participant = await withdrawParticipant(app.db, trialId, participantId, request.principal!, { expectedVersion, ...request.body })
+    setEtag(reply, participant.version)
+    return participant
+  })
+
+  app.post('/v1/trials/:trialId/participants/:participantId/administrations', {
+    config: { access: WRITERS },
+    schema: {
+      summary: 'Record an administration',
+      description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`. While the DMC holds the trial or it is halted: 409 unless an admin overrides.',
+      tags: ['Participants'],
+      params: participantParams,
+      headers: idempotencyHeaders,
+      body: administrationBody,
+      response: { 201: administrationSchema, ...problems(...WITH_BODY, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const { trialId, participantId } = request.params
+    const result = await recordAdministration(app.db, trialId, participantId, request.principal!, request.body, request.headers['idempotency-key'])
+    return await reply.code(201).send(result.body)
+  })
+
+  app.get('/v1/trials/:trialId/participants/:participantId/administrations', {
+    config: { access: READERS },
+    schema: {
+      summary: 'A participant\'s administrations in time order',
+      tags: ['Participants'],
+      params: participantParams,
+      querystring: z.strictObject({ ...pageQuery }),
+      response: { 200: pageOf(administrationSchema), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { trialId, participantId } = request.params
+    const after = decodeCursor(request.query.cursor, z.tuple([z.iso.datetime(), z.uuid()]))
+    const rows = await listAdministrations(app.db, trialId, participantId, request.principal!, after, request.query.limit + 1)
+    return page(rows, request.query.limit, (r) => r, (r) => [r.administeredAt, r.administrationId])
+  })
+}

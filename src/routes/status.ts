@@ -1,0 +1,97 @@
+import { z } from 'zod'
+import { and, desc, eq, lt } from 'drizzle-orm'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { decisions, trials } from '../../db/schema.js'
+import { AUTHENTICATED, problems } from '../http/responses.js'
+import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
+import { notFound } from '../http/problem.js'
+import { currentStatus } from '../services/status.js'
+import { trialSummary } from '../services/summary.js'
+import { loadProtocol } from '../services/protocols.js'
+import { decisionTableFor } from '../domain/status.js'
+import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
+import { trialParams } from './params.js'
+
+const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
+
+export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/v1/trials/:trialId/status', {
+    config: { access: READERS },
+    schema: {
+      summary: 'Stop/go status of the trial (the DMC view)',
+      description: 'Computed by the server from every committed AE, enrolment and administration, and from DLT windows closed by time since the last write.',
+      tags: ['Status'],
+      params: trialParams,
+      response: { 200: statusSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const status = await currentStatus(app.db, request.params.trialId)
+    if (status === null) throw notFound('Trial')
+    return status
+  })
+
+  app.get('/v1/trials/:trialId/decisions', {
+    config: { access: { roles: ['safety_monitor', 'dmc', 'admin', 'investigator'] } },
+    schema: {
+      summary: 'Every change of status, newest first',
+      tags: ['Status'],
+      params: trialParams,
+      querystring: z.strictObject({ ...pageQuery }),
+      response: { 200: pageOf(decisionSchema), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { trialId } = request.params
+    await assertTrial(trialId)
+    const after = decodeCursor(request.query.cursor, z.tuple([z.uuid()]))
+    const rows = await app.db.select().from(decisions)
+      .where(and(eq(decisions.trialId, trialId), after === undefined ? undefined : lt(decisions.decisionId, after[0])))
+      .orderBy(desc(decisions.decisionId)).limit(request.query.limit + 1)
+    return page(rows, request.query.limit, (r) => ({
+      decisionId: r.decisionId,
+      at: new Date(r.at).toISOString(),
+      trigger: r.trigger as Record<string, unknown>,
+      protocolVersion: r.protocolVersion,
+      state: r.state as 'go' | 'hold' | 'stop',
+      action: r.action as z.infer<typeof decisionSchema>['action'],
+      nextDoseLevel: r.nextDoseLevel,
+      serviceVersion: r.serviceVersion,
+      snapshot: r.snapshot as Record<string, unknown>
+    }), (r) => [r.decisionId])
+  })
+
+  app.get('/v1/trials/:trialId/decision-table', {
+    config: { access: READERS },
+    schema: {
+      summary: 'The design\'s decision table for the protocol in force',
+      description: 'For each number n treated at a dose: escalate if DLTs <= a, de-escalate if >= b, eliminate if >= c (null where no count triggers it), so every decision can be checked by hand.',
+      tags: ['Status'],
+      params: trialParams,
+      response: { 200: decisionTableSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const trial = await assertTrial(request.params.trialId)
+    const protocol = await loadProtocol(app.db, trial.trialId, trial.protocolVersion)
+    return { ...decisionTableFor(protocol), protocolVersion: trial.protocolVersion }
+  })
+
+  app.get('/v1/trials/:trialId/summary', {
+    config: { access: { roles: ['safety_monitor', 'dmc', 'admin'] } },
+    schema: {
+      summary: 'Safety summary per dose level or arm',
+      description: 'Enrolled, evaluable, pending, DLTs with exact 95% CI; participants by worst grade; AE counts by SOC, term and grade, each participant counted once per term at their worst grade; SAEs.',
+      tags: ['Status'],
+      params: trialParams,
+      response: { 200: summarySchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const summary = await trialSummary(app.db, request.params.trialId)
+    if (summary === null) throw notFound('Trial')
+    return summary
+  })
+
+  async function assertTrial (trialId: string) {
+    const [trial] = await app.db.select({ trialId: trials.trialId, protocolVersion: trials.protocolVersion }).from(trials).where(eq(trials.trialId, trialId))
+    if (trial === undefined) throw notFound('Trial')
+    return trial
+  }
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
+import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
+import { ifMatchVersion, setEtag } from '../http/concurrency.js'
+import { notFound } from '../http/problem.js'
+import {
+  addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
+} from '../services/trials.js'
+import { clientId, trialParams } from './params.js'
+
+const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
+const ADMIN = { roles: ['admin'] } as const
+
+const reason = z.string().trim().min(1).max(2000)
+const protocolDocument = z.record(z.string(), z.unknown())
+  .describe('The protocol document (contract: "Protocol document"). Validated in full: a 422 lists every problem with its JSON path under /protocol.')
+
+const siteSchema = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Site' })
+
+const createBody = z.strictObject({
+  trialId: clientId,
+  title: z.string().trim().min(1).max(500),
+  phase: z.string().trim().min(1).max(32).optional().describe('e.g. PHASE1, PHASE1_PHASE2, NA'),
+  sites: z.array(siteSchema).max(1000).optional(),
+  protocol: protocolDocument
+})
+
+export const trialSchema = z.object({
+  trialId: z.string(),
+  title: z.string(),
+  phase: z.string().nullable(),
+  version: z.number().int().describe('version of the trial resource (its ETag); bumped by amendments and site changes'),
+  protocolVersion: z.number().int(),
+  protocol: z.record(z.string(), z.unknown()),
+  sites: z.array(siteSchema),
+  createdAt: z.string(),
+  updatedAt: z.string()
+}).meta({ id: 'Trial' })
+
+const protocolVersionSchema = z.object({
+  trialId: z.string(),
+  version: z.number().int(),
+  protocol: z.record(z.string(), z.unknown()),
+  reason: z.string().nullable().describe('the reason for the amendment (null for version 1)'),
+  createdBy: z.string(),
+  createdAt: z.string()
+}).meta({ id: 'ProtocolVersion' })
+
+const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
+})
+const ifMatchHeaders = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the version the change is based on (required)') })
+
+export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/v1/trials', {
+    config: { access: ADMIN },
+    schema: {
+      summary: 'Create a trial with protocol version 1',
+      description: 'The Idempotency-Key is kept per trialId.',
+      tags: ['Trials'],
+      headers: idempotencyHeaders,
+      body: createBody,
+      response: { 201: trialSchema, ...problems(...WITH_BODY, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await createTrial(app.db, request.principal!, request.body, request.headers['idempotency-key'])
+    setEtag(reply, result.body.version)
+    return await reply.code(201).send(result.body)
+  })
+
+  app.get('/v1/trials', {
+    config: { access: READERS },
+    schema: {
+      summary: 'List the trials this token covers',
+      tags: ['Trials'],
+      querystring: z.strictObject({ ...pageQuery }),
+      response: { 200: pageOf(trialSchema), ...problems(...AUTHENTICATED) }
+    }
+  }, async (request) => {
+    const { limit, cursor } = request.query
+    const after = decodeCursor(cursor, z.tuple([z.string()]))
+    const rows = await listTrials(app.db, request.principal!.trials, after?.[0], limit + 1)
+    return page(rows, limit, (r) => r, (r) => [r.trialId])
+  })
+
+  app.get('/v1/trials/:trialId', {
+    config: { access: READERS },
+    schema: {
+      summary: 'One trial with its protocol in force and its sites',
+      tags: ['Trials'],
+      params: trialParams,
+      response: { 200: trialSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request, reply) => {
+    const trial = await getTrial(app.db, request.params.trialId)
+    if (trial === null) throw notFound('Trial')
+    setEtag(reply, trial.version)
+    return trial
+  })
+
+  app.put('/v1/trials/:trialId/protocol', {
+    config: { access: ADMIN },
+    schema: {
+      summary: 'Amend the protocol: makes protocol version N+1',
+      description: 'Needs If-Match with the trial\'s ETag and a reason. Earlier versions stay readable; the participants\' AEs are re-classified under the new version and the status is re-evaluated.',
+      tags: ['Trials'],
+      params: trialParams,
+      headers: ifMatchHeaders,
+      body: z.strictObject({ protocol: protocolDocument, reason: reason.describe('reason for the amendment (21 CFR 11)') }),
+      response: { 200: trialSchema, ...problems(...WITH_BODY, 404, 412, 428) }
+    }
+  }, async (request, reply) => {
+    const expectedVersion = ifMatchVersion(request)
+    const trial = await amendProtocol(app.db, request.params.trialId, request.principal!, { expectedVersion, ...request.body })
+    setEtag(reply, trial.version)
+    return trial
+  })
+
+  app.get('/v1/trials/:trialId/protocol/versions', {
+    config: { access: READERS },
+    schema: {
+      summary: 'Every protocol version of the trial, oldest first',
+      tags: ['Trials'],
+      params: trialParams,
+      querystring: z.strictObject({ ...pageQuery }),
+      response: { 200: pageOf(protocolVersionSchema), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { trialId } = request.params
+    await requireTrial(app.db, trialId)
+    const { limit, cursor } = request.query
+    const after = decodeCursor(cursor, z.tuple([z.number().int()]))
+    const rows = await listProtocolVersions(app.db, trialId, after?.[0], limit + 1)
+    return page(rows, limit, (r) => r, (r) => [r.version])
+  })
+
+  app.get('/v1/trials/:trialId/protocol/versions/:version', {
+    config: { access: READERS },
+    schema: {
+      summary: 'One protocol version, with who made it and why',
+      tags: ['Trials'],
+      params: z.strictObject({ trialId: clientId, version: z.coerce.number().int().min(1).max(1_000_000) }),
+      response: { 200: protocolVersionSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const found = await getProtocolVersion(app.db, request.params.trialId, request.params.version)
+    if (found === null) throw notFound('Protocol version')
+    return found
+  })
+
+  app.post('/v1/trials/:trialId/sites', {
+    config: { access: ADMIN },
+    schema: {
+      summary: 'Add a site to the trial',
+      tags: ['Trials'],
+      params: trialParams,
+      headers: idempotencyHeaders,
+      body: siteSchema,
+      response: { 201: siteSchema, ...problems(...WITH_BODY, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await addSite(app.db, request.params.trialId, request.principal!, request.body, request.headers['idempotency-key'])
+    return await reply.code(201).send(result.body)
+  })
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import { and, asc, eq } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { webhooks } from '../../db/schema.js'
+import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
+import { notFound } from '../http/problem.js'
+import { clinicalWrite } from '../services/clinical-write.js'
+import { trialParams } from './params.js'
+
+const webhookSchema = z.object({
+  webhookId: z.string(),
+  url: z.string(),
+  active: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.string()
+}).meta({ id: 'Webhook' })
+
+const toWebhook = (w: typeof webhooks.$inferSelect) => ({
+  webhookId: w.webhookId,
+  url: w.url,
+  active: w.active,
+  createdBy: w.createdBy,
+  createdAt: new Date(w.createdAt).toISOString()
+})
+
+export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/v1/trials/:trialId/webhooks', {
+    config: { access: { roles: ['admin'] } },
+    schema: {
+      summary: 'Subscribe a URL to the trial\'s decision changes',
+      description: 'Each new decision is POSTed as JSON with `x-dlt-signature: sha256=HMAC(secret, timestamp + "." + body)` and `x-dlt-timestamp`, from a durable outbox, retried with exponential backoff.',
+      tags: ['Webhooks'],
+      params: trialParams,
+      body: z.strictObject({
+        url: z.url({ protocol: /^https?$/ }).max(2048),
+        secret: z.string().min(16).max(256).describe('shared secret for the HMAC-SHA256 signature; never returned')
+      }),
+      response: { 201: webhookSchema, ...problems(...WITH_BODY, 404) }
+    }
+  }, async (request, reply) => {
+    const { trialId } = request.params
+    const { value } = await clinicalWrite(app.db, trialId, request.principal!, null, async (ctx) => {
+      const [row] = await ctx.tx.insert(webhooks).values({
+        trialId, webhookId: uuidv7(), url: request.body.url, secret: request.body.secret, createdBy: ctx.principal.sub, createdAt: ctx.at
+      }).returning()
+      await ctx.audit({ action: 'create', entity: 'webhook', entityId: row!.webhookId, after: { url: row!.url } })
+      return row!
+    })
+    return reply.code(201).send(toWebhook(value))
+  })
+
+  app.get('/v1/trials/:trialId/webhooks', {
+    config: { access: { roles: ['admin'] } },
+    schema: {
+      summary: 'The trial\'s webhook subscriptions',
+      tags: ['Webhooks'],
+      params: trialParams,
+      response: { 200: z.object({ items: z.array(webhookSchema) }), ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const rows = await app.db.select().from(webhooks).where(eq(webhooks.trialId, request.params.trialId)).orderBy(asc(webhooks.webhookId))
+    return { items: rows.map(toWebhook) }
+  })
+
+  app.delete('/v1/trials/:trialId/webhooks/:webhookId', {
+    config: { access: { roles: ['admin'] } },
+    schema: {
+      summary: 'Deactivate a webhook (kept for the record)',
+      tags: ['Webhooks'],
+      params: trialParams.extend({ webhookId: z.uuid() }),
+      response: { 200: webhookSchema, ...problems(...AUTHENTICATED, 404) }
+    }
+  }, async (request) => {
+    const { trialId, webhookId } = request.params
+    const { value } = await clinicalWrite(app.db, trialId, request.principal!, null, async (ctx) => {
+      const [row] = await ctx.tx.update(webhooks).set({ active: false })
+        .where(and(eq(webhooks.trialId, trialId), eq(webhooks.webhookId, webhookId))).returning()
+      if (row === undefined) throw notFound('Webhook')
+      await ctx.audit({ action: 'deactivate', entity: 'webhook', entityId: webhookId, before: { active: true }, after: { active: false } })
+      return row
+    })
+    return toWebhook(value)
+  })
+}

@@ -1,0 +1,492 @@
+import { and, asc, eq, gt, gte, inArray, isNull, lte, or, type SQL } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
+import type { Db, Queryable, Tx } from '../../db/client.js'
+import type { Principal } from '../auth/roles.js'
+import { forbidden } from '../auth/plugin.js'
+import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
+import { checkAeReport } from '../domain/ae-report.js'
+import { saeReportingClocks, type AeOutcome, type Attribution, type SaeReportKind, type SeriousnessCriterion } from '../domain/sae-clocks.js'
+import { assertCurrentVersion } from '../http/concurrency.js'
+import { encodeCursor } from '../http/pagination.js'
+import { conflict, notFound, unprocessable } from '../http/problem.js'
+import { clinicalWrite, type WriteContext } from './clinical-write.js'
+import { reclassifyParticipant } from './classification.js'
+import { once, type StoredResponse } from './idempotency.js'
+import { loadProtocol } from './protocols.js'
+
+type AeRow = typeof adverseEvents.$inferSelect
+type TrialRow = typeof trials.$inferSelect
+
+export const CTCAE_VERSION = '5.0'
+const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
+
+export interface AeCreateInput {
+  participantId: string
+  term?: string | undefined
+  meddraCode?: string | undefined
+  otherSpecify?: string | undefined
+  grade: number
+  onsetDate: string
+  resolvedDate?: string | undefined
+  serious: boolean
+  seriousnessCriteria?: SeriousnessCriterion[] | undefined
+  attribution: string
+  expected?: boolean | undefined
+  clinicalSymptoms?: boolean | undefined
+  requiredMedicalTreatment?: boolean | undefined
+  outcome?: AeOutcome | undefined
+  actionTaken?: string | undefined
+  externalId?: string | undefined
+  awareAt?: string | undefined
+}
+
+/** JSON Merge Patch (RFC 7396) of the follow-up fields: absent = unchanged, null = cleared. */
+export interface AePatchInput {
+  grade?: number | undefined
+  onsetDate?: string | undefined
+  resolvedDate?: string | null | undefined
+  serious?: boolean | undefined
+  seriousnessCriteria?: SeriousnessCriterion[] | null | undefined
+  attribution?: string | undefined
+  expected?: boolean | null | undefined
+  clinicalSymptoms?: boolean | null | undefined
+  requiredMedicalTreatment?: boolean | null | undefined
+  outcome?: AeOutcome | null | undefined
+  actionTaken?: string | null | undefined
+  otherSpecify?: string | null | undefined
+  awareAt?: string | undefined
+  reason: string
+}
+
+export interface AeListFilters {
+  participantId?: string | undefined
+  siteId?: string | undefined
+  doseLevel?: number | undefined
+  armId?: string | undefined
+  minGrade?: number | undefined
+  serious?: boolean | undefined
+  soc?: string | undefined
+  isDlt?: boolean | undefined
+  onsetFrom?: string | undefined
+  onsetTo?: string | undefined
+  includeNullified: boolean
+  limit: number
+  after?: [string, string] | undefined
+}
+
+const iso = (instant: string): string => new Date(instant).toISOString()
+
+/** The AE as stored, in the API's shape: what versions and audit rows keep whole. */
+export function aeRecord (row: AeRow) {
+  return {
+    aeId: row.aeId,
+    version: row.version,
+    participantId: row.participantId,
+    siteId: row.siteId,
+    doseLevel: row.doseLevel,
+    term: row.term,
+    meddraCode: row.meddraCode,
+    otherSpecify: row.otherSpecify,
+    grade: row.grade,
+    onsetDate: row.onsetDate,
+    resolvedDate: row.resolvedDate,
+    serious: row.serious,
+    seriousnessCriteria: row.seriousnessCriteria as SeriousnessCriterion[],
+    attribution: row.attribution as Attribution,
+    expected: row.expected,
+    clinicalSymptoms: row.clinicalSymptoms,
+    requiredMedicalTreatment: row.requiredMedicalTreatment,
+    outcome: row.outcome as AeOutcome | null,
+    actionTaken: row.actionTaken,
+    externalId: row.externalId,
+    awareAt: iso(row.awareAt),
+    nullified: row.nullifiedAt !== null,
+    nullification: row.nullifiedAt === null ? null : { at: iso(row.nullifiedAt), reason: row.nullifyReason ?? '' },
+    ctcae: { version: row.ctcaeVersion, term: row.term, meddraCode: row.meddraCode, soc: row.soc },
+    dlt: {
+      isDlt: row.isDlt,
+      pending: row.dltPending,
+      reasons: row.dltReasons,
+      protocolVersion: row.dltProtocolVersion,
+      // The classifier sets a pendingUntil exactly when its own (unadjudicated) verdict is pending.
+      computed: { isDlt: row.dltComputed, pending: row.dltPendingUntil !== null },
+      adjudicated: row.dltAdjudicated
+    },
+    createdBy: row.createdBy,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt)
+  }
+}
+
+export type AeRecord = ReturnType<typeof aeRecord>
+
+/** The regulatory reports a serious AE owes; none for a nullified entry. */
+function saeReports (row: AeRow) {
+  if (row.nullifiedAt !== null) return []
+  return saeReportingClocks({
+    serious: row.serious,
+    grade: row.grade,
+    seriousnessCriteria: row.seriousnessCriteria as SeriousnessCriterion[],
+    attribution: row.attribution as Attribution,
+    ...(row.expected === null ? {} : { expected: row.expected }),
+    ...(row.outcome === null ? {} : { outcome: row.outcome as AeOutcome })
+  }, iso(row.awareAt))
+}
+
+export function aeView (row: AeRow) {
+  return { ...aeRecord(row), saeReports: saeReports(row) }
+}
+
+export type AeView = ReturnType<typeof aeView>
+
+const inScope = (principal: Principal, siteId: string) => principal.sites === null || principal.sites.includes(siteId)
+
+async function findAe (db: Queryable, trialId: string, aeId: string): Promise<AeRow | undefined> {
+  const [row] = await db.select().from(adverseEvents).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
+  return row
+}
+
+/** The AE if this principal may see it: another site's AE is 404, as if it did not exist. */
+async function visibleAe (db: Queryable, trialId: string, aeId: string, principal: Principal): Promise<AeRow> {
+  const row = await findAe(db, trialId, aeId)
+  if (row === undefined || !inScope(principal, row.siteId)) throw notFound('Adverse event')
+  return row
+}
+
+async function findParticipant (db: Queryable, trialId: string, participantId: string) {
+  const [row] = await db.select({
+    siteId: participants.siteId,
+    doseLevel: participants.doseLevel,
+    enrolledOn: participants.enrolledOn,
+    withdrawnAt: participants.withdrawnAt
+  }).from(participants).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
+  return row ?? null
+}
+
+/**
+ * The trial, if this principal may read its participant-level records: DMC
+ * members only when the protocol in force unblinds them (dmcUnblinded).
+ */
+async function readableTrial (db: Queryable, trialId: string, principal: Principal): Promise<TrialRow> {
+  const [trial] = await db.select().from(trials).where(eq(trials.trialId, trialId))
+  if (trial === undefined) throw notFound('Trial')
+  if (principal.role === 'dmc') {
+    const protocol = await loadProtocol(db, trialId, trial.protocolVersion)
+    if (protocol.dmcUnblinded !== true) throw forbidden('DMC members see participant-level records only when the protocol sets dmcUnblinded')
+  }
+  return trial
+}
+
+/** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
+async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
+  const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+  await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+  return (await findAe(ctx.tx, trialId, aeId))!
+}
+
+async function writeVersion (tx: Tx, row: AeRow, principal: Principal, reason: string | null, at: string): Promise<AeRecord> {
+  const record = aeRecord(row)
+  await tx.insert(adverseEventVersions).values({
+    trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: principal.sub, role: principal.role, reason, changedAt: at
+  })
+  return record
+}
+
+const refuse = (errors: FieldError[]) => unprocessable(`The adverse event is not acceptable (${errors.length} problem${errors.length === 1 ? '' : 's'})`, errors)
+
+const unique = <T>(xs: readonly T[] | null | undefined): T[] => [...new Set(xs ?? [])]
+
+export interface CreateOptions {
+  idempotencyKey?: string | undefined
+  /** when the request arrived: the default awareAt, and "today" for date checks */
+  receivedAt: string
+}
+
+export async function createAe (
+  db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, input: AeCreateInput, options: CreateOptions
+): Promise<StoredResponse<AeView>> {
+  const aeId = uuidv7()
+  const trigger = {
+    type: 'ae_created',
+    entity: 'adverse_event',
+    entityId: aeId,
+    change: `${input.term ?? `MedDRA ${input.meddraCode ?? '?'}`} grade ${input.grade} reported`
+  }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) =>
+    await once(ctx.tx, { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }, input, async () => {
+      const participant = await findParticipant(ctx.tx, trialId, input.participantId)
+      if (participant !== null && !inScope(principal, participant.siteId)) throw notFound('Participant')
+      if (input.externalId !== undefined) {
+        const [first] = await ctx.tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
+          .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId)))
+        if (first !== undefined) {
+          throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId} already exists in this trial`, {
+            aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
+          })
+        }
+      }
+      const ctcae = resolveCtcae(dictionary, input)
+      const errors = [
+        ...(ctcae.ok ? [] : ctcae.errors),
+        ...checkAeReport(input, { participant, asOf: options.receivedAt })
+      ]
+      if (!ctcae.ok || errors.length > 0) throw refuse(errors)
+      const entry = ctcae.entry
+      await ctx.tx.insert(adverseEvents).values({
+        trialId,
+        aeId,
+        participantId: input.participantId,
+        siteId: participant!.siteId,
+        doseLevel: participant!.doseLevel,
+        version: 1,
+        ctcaeVersion: CTCAE_VERSION,
+        meddraCode: entry.meddraCode,
+        term: entry.term,
+        soc: entry.soc,
+        otherSpecify: input.otherSpecify ?? null,
+        grade: input.grade,
+        onsetDate: input.onsetDate,
+        resolvedDate: input.resolvedDate ?? null,
+        serious: input.serious,
+        seriousnessCriteria: unique(input.seriousnessCriteria),
+        attribution: input.attribution,
+        expected: input.expected ?? null,
+        clinicalSymptoms: input.clinicalSymptoms ?? null,
+        requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
+        outcome: input.outcome ?? null,
+        actionTaken: input.actionTaken ?? null,
+        externalId: input.externalId ?? null,
+        awareAt: input.awareAt ?? options.receivedAt,
+        // Classified right below by reclassifyParticipant, under the protocol version in force.
+        dltProtocolVersion: ctx.trial.protocolVersion,
+        createdBy: principal.sub,
+        createdAt: ctx.at,
+        updatedAt: ctx.at
+      })
+      const row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
+      const record = await writeVersion(ctx.tx, row, principal, null, ctx.at)
+      await ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
+      return { statusCode: 201, body: aeView(row) }
+    }))
+  return value
+}
+
+/** The fields a follow-up may change, with the stored value they replace. */
+const PATCHABLE = [
+  'grade', 'onsetDate', 'resolvedDate', 'serious', 'seriousnessCriteria', 'attribution', 'expected',
+  'clinicalSymptoms', 'requiredMedicalTreatment', 'outcome', 'actionTaken', 'otherSpecify', 'awareAt'
+] as const
+
+export async function patchAe (
+  db: Db, dictionary: CtcaeDictionary, trialId: string, aeId: string, principal: Principal, patch: AePatchInput, expectedVersion: number
+): Promise<AeView> {
+  const { reason, ...changes } = patch
+  const fields = PATCHABLE.filter((k) => changes[k] !== undefined)
+  const trigger = { type: 'ae_updated', entity: 'adverse_event', entityId: aeId, change: `follow-up: ${fields.join(', ')}` }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    const before = await visibleAe(ctx.tx, trialId, aeId, principal)
+    if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it can no longer change')
+    assertCurrentVersion(expectedVersion, before.version)
+    const current = aeRecord(before)
+    const merged = { ...current, ...changes, seriousnessCriteria: unique(changes.seriousnessCriteria === undefined ? current.seriousnessCriteria : changes.seriousnessCriteria) }
+    const changed = PATCHABLE.filter((k) => JSON.stringify(merged[k]) !== JSON.stringify(current[k]))
+    // A patch that changes nothing makes no version (RFC 7396 applied to what is already there).
+    if (changed.length === 0) return aeView(before)
+
+    const participant = await findParticipant(ctx.tx, trialId, before.participantId)
+    const ctcae = resolveCtcae(dictionary, {
+      meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
+    })
+    const errors = [
+      ...(ctcae.ok ? [] : ctcae.errors),
+      ...checkAeReport(merged, { participant, asOf: ctx.at })
+    ]
+    if (errors.length > 0) throw refuse(errors)
+    await ctx.tx.update(adverseEvents).set({
+      grade: merged.grade,
+      onsetDate: merged.onsetDate,
+      resolvedDate: merged.resolvedDate,
+      serious: merged.serious,
+      seriousnessCriteria: merged.seriousnessCriteria,
+      attribution: merged.attribution,
+      expected: merged.expected,
+      clinicalSymptoms: merged.clinicalSymptoms,
+      requiredMedicalTreatment: merged.requiredMedicalTreatment,
+      outcome: merged.outcome,
+      actionTaken: merged.actionTaken,
+      otherSpecify: merged.otherSpecify,
+      awareAt: merged.awareAt,
+      version: before.version + 1,
+      updatedAt: ctx.at
+    }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
+    const record = await writeVersion(ctx.tx, row, principal, reason, ctx.at)
+    await ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: record, reason })
+    return aeView(row)
+  })
+  return value
+}
+
+export async function nullifyAe (
+  db: Db, trialId: string, aeId: string, principal: Principal, reason: string, expectedVersion: number
+): Promise<AeView> {
+  const trigger = { type: 'ae_nullified', entity: 'adverse_event', entityId: aeId, change: 'nullified' }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    const before = await visibleAe(ctx.tx, trialId, aeId, principal)
+    if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event is already nullified')
+    assertCurrentVersion(expectedVersion, before.version)
+    await ctx.tx.update(adverseEvents).set({ nullifiedAt: ctx.at, nullifyReason: reason, version: before.version + 1, updatedAt: ctx.at })
+      .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
+    // The participant's DLT facts no longer count this AE.
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
+    const record = await writeVersion(ctx.tx, row, principal, reason, ctx.at)
+    await ctx.audit({ action: 'ae_nullified', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: record, reason })
+    return aeView(row)
+  })
+  return value
+}
+
+export async function adjudicateAe (
+  db: Db, trialId: string, aeId: string, principal: Principal, input: { isDlt: boolean, reason: string }
+) {
+  const trigger = { type: 'ae_adjudicated', entity: 'adverse_event', entityId: aeId, change: `adjudicated ${input.isDlt ? 'DLT' : 'not a DLT'}` }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    const before = await visibleAe(ctx.tx, trialId, aeId, principal)
+    if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it cannot be adjudicated')
+    await ctx.tx.update(adverseEvents).set({ dltAdjudicated: input.isDlt, version: before.version + 1, updatedAt: ctx.at })
+      .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
+    const adjudication = {
+      adjudicationId: uuidv7(),
+      aeId,
+      isDlt: input.isDlt,
+      // The protocol's own verdict, kept next to the override.
+      computedIsDlt: row.dltComputed,
+      reason: input.reason,
+      adjudicatedBy: principal.sub,
+      role: principal.role,
+      createdAt: ctx.at
+    }
+    await ctx.tx.insert(adjudications).values({ trialId, ...adjudication })
+    const record = await writeVersion(ctx.tx, row, principal, input.reason, ctx.at)
+    await ctx.audit({ action: 'ae_adjudicated', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: { ...record, adjudication }, reason: input.reason })
+    return { ...adjudication, adverseEvent: aeView(row) }
+  })
+  return value
+}
+
+export async function getAe (db: Db, trialId: string, aeId: string, principal: Principal): Promise<AeView> {
+  await readableTrial(db, trialId, principal)
+  return aeView(await visibleAe(db, trialId, aeId, principal))
+}
+
+export async function aeHistory (db: Db, trialId: string, aeId: string, principal: Principal, page: { limit: number, after?: number | undefined }) {
+  await readableTrial(db, trialId, principal)
+  await visibleAe(db, trialId, aeId, principal)
+  const rows = await db.select().from(adverseEventVersions).where(and(
+    eq(adverseEventVersions.trialId, trialId),
+    eq(adverseEventVersions.aeId, aeId),
+    page.after === undefined ? undefined : gt(adverseEventVersions.version, page.after)
+  )).orderBy(asc(adverseEventVersions.version)).limit(page.limit + 1)
+  const more = rows.length > page.limit
+  const kept = more ? rows.slice(0, page.limit) : rows
+  return {
+    items: kept.map((v) => ({
+      version: v.version,
+      changedAt: iso(v.changedAt),
+      changedBy: v.changedBy,
+      role: v.role,
+      reason: v.reason,
+      snapshot: v.snapshot as AeRecord
+    })),
+    nextCursor: more ? encodeCursor([kept[kept.length - 1]!.version]) : null
+  }
+}
+
+/** The canonical spelling of a SOC given in any case and spacing; unknown SOCs match nothing. */
+const canonicalSoc = (dictionary: CtcaeDictionary, soc: string) =>
+  dictionary.socs().find((s) => normaliseTerm(s) === normaliseTerm(soc)) ?? soc
+
+export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, f: AeListFilters) {
+  await readableTrial(db, trialId, principal)
+  const ae = adverseEvents
+  const conditions: (SQL | undefined)[] = [
+    eq(ae.trialId, trialId),
+    f.includeNullified ? undefined : isNull(ae.nullifiedAt),
+    principal.sites === null ? undefined : inArray(ae.siteId, principal.sites),
+    f.participantId === undefined ? undefined : eq(ae.participantId, f.participantId),
+    f.siteId === undefined ? undefined : eq(ae.siteId, f.siteId),
+    f.doseLevel === undefined ? undefined : eq(ae.doseLevel, f.doseLevel),
+    f.armId === undefined
+      ? undefined
+      : inArray(ae.participantId, db.select({ participantId: participants.participantId }).from(participants)
+        .where(and(eq(participants.trialId, trialId), eq(participants.armId, f.armId)))),
+    f.minGrade === undefined ? undefined : gte(ae.grade, f.minGrade),
+    f.serious === undefined ? undefined : eq(ae.serious, f.serious),
+    f.soc === undefined ? undefined : eq(ae.soc, canonicalSoc(dictionary, f.soc)),
+    f.isDlt === undefined ? undefined : eq(ae.isDlt, f.isDlt),
+    f.onsetFrom === undefined ? undefined : gte(ae.onsetDate, f.onsetFrom),
+    f.onsetTo === undefined ? undefined : lte(ae.onsetDate, f.onsetTo),
+    // Keyset on (onset_date, ae_id): pages stay stable while AEs are added.
+    f.after === undefined ? undefined : or(gt(ae.onsetDate, f.after[0]), and(eq(ae.onsetDate, f.after[0]), gt(ae.aeId, f.after[1])))
+  ]
+  const rows = await db.select().from(ae).where(and(...conditions))
+    .orderBy(asc(ae.onsetDate), asc(ae.aeId)).limit(f.limit + 1)
+  const more = rows.length > f.limit
+  const kept = more ? rows.slice(0, f.limit) : rows
+  const last = kept[kept.length - 1]
+  return { items: kept.map(aeView), nextCursor: more ? encodeCursor([last!.onsetDate, last!.aeId]) : null }
+}
+
+export interface SaeReportItem {
+  aeId: string
+  participantId: string
+  siteId: string
+  term: string
+  grade: number
+  kind: SaeReportKind
+  dueAt: string
+  overdue: boolean
+  basis: string
+}
+
+/**
+ * The reports serious, non-nullified AEs owe, earliest due first: each with
+ * its due instant and whether that has passed. Computed from the AEs (served
+ * by the partial index on serious AEs), so a follow-up that changes
+ * seriousness, attribution or expectedness moves the clocks at once.
+ */
+export async function listSaeReports (
+  db: Db, trialId: string, principal: Principal,
+  q: { dueBefore?: string | undefined, limit: number, after?: [string, string, string] | undefined, now: string }
+) {
+  await readableTrial(db, trialId, principal)
+  const rows = await db.select().from(adverseEvents).where(and(
+    eq(adverseEvents.trialId, trialId),
+    isNull(adverseEvents.nullifiedAt),
+    eq(adverseEvents.serious, true),
+    principal.sites === null ? undefined : inArray(adverseEvents.siteId, principal.sites)
+  ))
+  const now = Date.parse(q.now)
+  const dueBefore = q.dueBefore === undefined ? Infinity : Date.parse(q.dueBefore)
+  const key = (r: SaeReportItem) => [r.dueAt, r.aeId, r.kind] as const
+  const all = rows.flatMap((row) => saeReports(row).map((r): SaeReportItem => ({
+    aeId: row.aeId,
+    participantId: row.participantId,
+    siteId: row.siteId,
+    term: row.term,
+    grade: row.grade,
+    kind: r.kind,
+    dueAt: r.dueAt,
+    overdue: Date.parse(r.dueAt) < now,
+    basis: r.basis
+  })))
+    .filter((r) => Date.parse(r.dueAt) < dueBefore)
+    .filter((r) => q.after === undefined || key(r).join('\u0000') > q.after.join('\u0000'))
+    // dueAt is a fixed-width ISO instant, so text order is time order.
+    .sort((a, b) => key(a).join('\u0000') < key(b).join('\u0000') ? -1 : 1)
+  const kept = all.slice(0, q.limit)
+  const last = kept[kept.length - 1]
+  return { items: kept, nextCursor: all.length > q.limit ? encodeCursor(key(last!)) : null }
+}

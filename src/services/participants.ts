@@ -1,0 +1,379 @@
+import { and, asc, eq, gt, inArray, max, or, type SQL } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import { administrations, participants, trialSites } from '../../db/schema.js'
+import type { Db, Queryable } from '../../db/client.js'
+import type { Principal } from '../auth/roles.js'
+import { forbidden } from '../auth/plugin.js'
+import type { Protocol } from '../domain/protocol.js'
+import { assertCurrentVersion } from '../http/concurrency.js'
+import { AppError, conflict, notFound, unprocessable, type FieldError } from '../http/problem.js'
+import { clinicalWrite, type WriteContext } from './clinical-write.js'
+import { once, type StoredResponse } from './idempotency.js'
+import { loadProtocol } from './protocols.js'
+import { reclassifyParticipant } from './classification.js'
+import { currentStatus, type StatusDocument } from './status.js'
+import { requireTrial, toInstant } from './trials.js'
+
+export type ParticipantStatus = 'enrolled' | 'withdrawn' | 'completed'
+
+export interface ParticipantView {
+  participantId: string
+  siteId: string
+  doseLevel: number
+  armId: string | null
+  enrolledOn: string
+  status: ParticipantStatus
+  withdrawnAt: string | null
+  withdrawalReason: string | null
+  overrideReason: string | null
+  version: number
+  dltCount: number
+  firstAdministrationAt: string | null
+  lastAdministrationAt: string | null
+}
+
+export interface AdministrationView {
+  administrationId: string
+  participantId: string
+  administeredAt: string
+  doseLevel: number
+  dose: { value: number, unit: string } | null
+  doseModification: boolean
+  modificationReason: string | null
+  createdBy: string
+  createdAt: string
+}
+
+export interface Override { reason: string }
+
+export interface EnrolmentInput {
+  participantId: string
+  siteId: string
+  doseLevel?: number | undefined
+  armId?: string | undefined
+  enrolledOn: string
+  override?: Override | undefined
+}
+
+export interface AdministrationInput {
+  administeredAt: string
+  doseLevel: number
+  dose?: { value: number, unit: string } | undefined
+  reason?: string | undefined
+  override?: Override | undefined
+}
+
+type ParticipantRow = typeof participants.$inferSelect
+
+const orNull = (at: string | null) => at === null ? null : toInstant(at)
+
+export const toParticipantView = (r: ParticipantRow): ParticipantView => ({
+  participantId: r.participantId,
+  siteId: r.siteId,
+  doseLevel: r.doseLevel,
+  armId: r.armId,
+  enrolledOn: r.enrolledOn,
+  status: r.status as ParticipantStatus,
+  withdrawnAt: orNull(r.withdrawnAt),
+  withdrawalReason: r.withdrawalReason,
+  overrideReason: r.overrideReason,
+  version: r.version,
+  dltCount: r.dltCount,
+  firstAdministrationAt: orNull(r.firstAdministrationAt),
+  lastAdministrationAt: orNull(r.lastAdministrationAt)
+})
+
+const toAdministrationView = (r: typeof administrations.$inferSelect): AdministrationView => ({
+  administrationId: r.administrationId,
+  participantId: r.participantId,
+  administeredAt: toInstant(r.administeredAt),
+  doseLevel: r.doseLevel,
+  dose: r.doseValue === null || r.doseUnit === null ? null : { value: Number(r.doseValue), unit: r.doseUnit },
+  doseModification: r.modificationReason !== null,
+  modificationReason: r.modificationReason,
+  createdBy: r.createdBy,
+  createdAt: toInstant(r.createdAt)
+})
+
+// Clocks of sites and server disagree a little; an instant further ahead than this is a data-entry error.
+const CLOCK_SKEW_MS = 5 * 60_000
+
+const inFuture = (instant: string, now: string) => Date.parse(instant) > Date.parse(now) + CLOCK_SKEW_MS
+
+/** The calendar day an instant names in its own offset: the site's day, as enrolledOn is. */
+const localDate = (instant: string) => instant.slice(0, 10)
+
+/** Site scope: edc and investigator see their own sites' participants only. */
+const siteScope = (principal: Principal): SQL | undefined =>
+  principal.sites === null ? undefined : inArray(participants.siteId, principal.sites)
+
+async function findParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantRow> {
+  const [row] = await db.select().from(participants)
+    .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId), siteScope(principal)))
+  // Another site's participant is answered as absent: its existence is not this token's business.
+  if (row === undefined) throw notFound('Participant')
+  return row
+}
+
+/** The status document as the contract shows it, without participant-level rows. */
+const publicStatus = (s: StatusDocument) => ({
+  trialId: s.trialId,
+  asOf: s.asOf,
+  protocolVersion: s.protocolVersion,
+  decisionId: s.decisionId,
+  state: s.state,
+  decision: s.decision,
+  doseLevels: s.doseLevels,
+  nextChangeAt: s.nextChangeAt
+})
+
+function refusal (kind: 'enrolment' | 'administration', status: StatusDocument, hold: string | null, target: { doseLevel: number, armId: string | null }): string | null {
+  if (kind === 'administration') {
+    if (hold !== null) return `Dosing is suspended: DMC decision "${hold}" is in force`
+    return status.decision.action === 'halt_trial' ? `Dosing is suspended: the trial is halted (${status.decision.reasons.join('; ')})` : null
+  }
+  if (status.state !== 'go') return `Enrolment is closed: the trial status is "${status.state}" (${status.decision.reasons.join('; ')})`
+  const row = status.doseLevels.find((d) => d.armId !== undefined ? d.armId === target.armId : d.doseLevel === target.doseLevel)
+  if (row === undefined || !row.open || row.capacity === 0) {
+    const where = target.armId === null ? `dose level ${target.doseLevel}` : `arm ${target.armId}`
+    return `${where} is not open for enrolment under the current decision (${status.decision.action}, next dose level ${status.decision.nextDoseLevel ?? 'none'})`
+  }
+  return null
+}
+
+/**
+ * The one gate in front of putting drug into a participant. Enrolment needs
+ * the target row of the current status open with room; an administration is
+ * refused while the DMC holds the trial or the trial is halted. Read inside
+ * the write's transaction, under the trial lock, so the status cannot change
+ * between the check and the write. An admin override lets it through; the
+ * caller audits the override's reason.
+ */
+export async function gateDosing (
+  ctx: WriteContext, kind: 'enrolment' | 'administration', target: { doseLevel: number, armId: string | null }, override: Override | undefined
+): Promise<void> {
+  const status = await currentStatus(ctx.tx as unknown as Db, ctx.trial.trialId, ctx.at)
+  if (status === null) throw new Error(`trial ${ctx.trial.trialId} has no status`)
+  const refused = refusal(kind, status, ctx.trial.dmcHold, target)
+  if (refused === null || override !== undefined) return
+  // The problem's own `status` member is the HTTP status code (RFC 9457), so the document travels as trialStatus.
+  const body = { decision: status.decision, trialStatus: publicStatus(status) }
+  throw conflict(kind === 'enrolment' ? 'dose-level-closed' : 'dosing-suspended', refused, body)
+}
+
+function assertOverrideAllowed (principal: Principal, override: Override | undefined): void {
+  if (override !== undefined && principal.role !== 'admin') throw forbidden('Only an admin may override the dose-escalation decision')
+}
+
+/** The dose level and arm an enrolment asks for, checked against the protocol in force. */
+function assignment (protocol: Protocol, version: number, input: EnrolmentInput): { doseLevel: number, armId: string | null } | FieldError[] {
+  const arms = protocol.arms ?? []
+  if (input.armId !== undefined) {
+    const arm = arms.find((a) => a.armId === input.armId)
+    if (arm === undefined) return [{ path: '/armId', message: `arm ${input.armId} is not in protocol version ${version}` }]
+    if (input.doseLevel !== undefined && input.doseLevel !== arm.doseLevel) {
+      return [{ path: '/doseLevel', message: `arm ${arm.armId} is dose level ${arm.doseLevel}` }]
+    }
+    return { doseLevel: arm.doseLevel, armId: arm.armId }
+  }
+  if (input.doseLevel === undefined) return [{ path: '', message: 'give doseLevel or armId' }]
+  if (!protocol.doseLevels.some((d) => d.level === input.doseLevel)) {
+    return [{ path: '/doseLevel', message: `dose level ${input.doseLevel} is not in protocol version ${version}` }]
+  }
+  const atLevel = arms.filter((a) => a.doseLevel === input.doseLevel)
+  if (atLevel.length === 1) return { doseLevel: input.doseLevel, armId: atLevel[0]!.armId }
+  // Parallel groups are counted per arm: an enrolment that names no arm would count nowhere.
+  if (protocol.design.type === 'none' && arms.length > 0) return [{ path: '/armId', message: 'this trial enrols by arm: give armId' }]
+  return { doseLevel: input.doseLevel, armId: null }
+}
+
+export async function enrolParticipant (
+  db: Db, trialId: string, principal: Principal, input: EnrolmentInput, idempotencyKey?: string
+): Promise<StoredResponse<ParticipantView>> {
+  assertOverrideAllowed(principal, input.override)
+  if (principal.sites !== null && !principal.sites.includes(input.siteId)) throw forbidden('This token does not cover that site')
+  const trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
+    trialId,
+    scope: `${principal.sub} POST /v1/trials/:trialId/participants`,
+    key: idempotencyKey
+  }, input, async () => {
+    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+    const [site] = await ctx.tx.select({ siteId: trialSites.siteId }).from(trialSites)
+      .where(and(eq(trialSites.trialId, trialId), eq(trialSites.siteId, input.siteId)))
+    const errors: FieldError[] = []
+    if (site === undefined) errors.push({ path: '/siteId', message: `trial ${trialId} has no site ${input.siteId}` })
+    const assigned = assignment(protocol, ctx.trial.protocolVersion, input)
+    if (Array.isArray(assigned)) errors.push(...assigned)
+    if (errors.length > 0 || Array.isArray(assigned)) throw unprocessable('The enrolment is not valid', errors)
+    const [existing] = await ctx.tx.select({ participantId: participants.participantId }).from(participants)
+      .where(and(eq(participants.trialId, trialId), eq(participants.participantId, input.participantId)))
+    if (existing !== undefined) throw conflict('participant-exists', `Participant ${input.participantId} is already enrolled in trial ${trialId}`)
+    await gateDosing(ctx, 'enrolment', assigned, input.override)
+    const [last] = await ctx.tx.select({ seq: max(participants.seq) }).from(participants).where(eq(participants.trialId, trialId))
+    const [row] = await ctx.tx.insert(participants).values({
+      trialId,
+      participantId: input.participantId,
+      siteId: input.siteId,
+      doseLevel: assigned.doseLevel,
+      armId: assigned.armId,
+      enrolledOn: input.enrolledOn,
+      seq: (last?.seq ?? 0) + 1,
+      overrideReason: input.override?.reason ?? null,
+      createdAt: ctx.at,
+      updatedAt: ctx.at
+    }).returning()
+    const view = toParticipantView(row!)
+    await ctx.audit({ action: 'enrol', entity: 'participant', entityId: input.participantId, after: view, reason: input.override?.reason ?? null })
+    return { statusCode: 201, body: view }
+  }))
+  return value
+}
+
+/**
+ * Records one administration. A dose level other than the participant's
+ * assigned one is a dose modification and needs its reason. The DLT window
+ * moves with the administrations, so the participant's AEs are re-classified.
+ */
+export async function recordAdministration (
+  db: Db, trialId: string, participantId: string, principal: Principal, input: AdministrationInput, idempotencyKey?: string
+): Promise<StoredResponse<AdministrationView>> {
+  assertOverrideAllowed(principal, input.override)
+  const administrationId = uuidv7()
+  const trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
+    trialId,
+    scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
+    key: idempotencyKey
+  }, input, async () => {
+    const p = await findParticipant(ctx.tx, trialId, participantId, principal)
+    if (p.status !== 'enrolled') {
+      throw new AppError(422, 'participant-not-on-study', `Participant ${participantId} is ${p.status}: no administration can be recorded`, {
+        errors: [{ path: '', message: `participant is ${p.status}` }]
+      })
+    }
+    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+    const errors: FieldError[] = []
+    if (localDate(input.administeredAt) < p.enrolledOn) {
+      errors.push({ path: '/administeredAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
+    }
+    if (inFuture(input.administeredAt, ctx.at)) errors.push({ path: '/administeredAt', message: 'in the future' })
+    if (!protocol.doseLevels.some((d) => d.level === input.doseLevel)) {
+      errors.push({ path: '/doseLevel', message: `dose level ${input.doseLevel} is not in protocol version ${ctx.trial.protocolVersion}` })
+    }
+    const modified = input.doseLevel !== p.doseLevel
+    if (modified && input.reason === undefined) {
+      errors.push({ path: '/reason', message: `a dose level other than the participant's (${p.doseLevel}) is a dose modification and needs a reason` })
+    }
+    if (errors.length > 0) throw unprocessable('The administration is not valid', errors)
+    await gateDosing(ctx, 'administration', { doseLevel: input.doseLevel, armId: p.armId }, input.override)
+    const [row] = await ctx.tx.insert(administrations).values({
+      trialId,
+      administrationId,
+      participantId,
+      administeredAt: input.administeredAt,
+      doseLevel: input.doseLevel,
+      doseValue: input.dose === undefined ? null : String(input.dose.value),
+      doseUnit: input.dose?.unit ?? null,
+      modificationReason: modified ? input.reason! : null,
+      createdBy: principal.sub,
+      createdAt: ctx.at
+    }).returning()
+    const at = Date.parse(input.administeredAt)
+    const first = p.firstAdministrationAt === null || at < Date.parse(p.firstAdministrationAt) ? input.administeredAt : p.firstAdministrationAt
+    const last = p.lastAdministrationAt === null || at > Date.parse(p.lastAdministrationAt) ? input.administeredAt : p.lastAdministrationAt
+    await ctx.tx.update(participants).set({ firstAdministrationAt: first, lastAdministrationAt: last, updatedAt: ctx.at })
+      .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
+    await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+    const view = toAdministrationView(row!)
+    const reasons = [modified ? `dose modification: ${input.reason!}` : null, input.override === undefined ? null : `override: ${input.override.reason}`]
+    await ctx.audit({
+      action: 'administer',
+      entity: 'administration',
+      entityId: administrationId,
+      after: view,
+      reason: reasons.filter((r) => r !== null).join('; ') || null
+    })
+    return { statusCode: 201, body: view }
+  }))
+  return value
+}
+
+export async function withdrawParticipant (
+  db: Db, trialId: string, participantId: string, principal: Principal, change: { expectedVersion: number, withdrawnAt: string, reason: string }
+): Promise<ParticipantView> {
+  const trigger = { type: 'participant_withdrawn', entity: 'participant', entityId: participantId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    const p = await findParticipant(ctx.tx, trialId, participantId, principal)
+    assertCurrentVersion(change.expectedVersion, p.version)
+    if (p.status !== 'enrolled') throw conflict('participant-not-enrolled', `Participant ${participantId} is already ${p.status}`)
+    const errors: FieldError[] = []
+    if (localDate(change.withdrawnAt) < p.enrolledOn) errors.push({ path: '/withdrawnAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
+    if (p.lastAdministrationAt !== null && Date.parse(change.withdrawnAt) < Date.parse(p.lastAdministrationAt)) {
+      errors.push({ path: '/withdrawnAt', message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
+    }
+    if (inFuture(change.withdrawnAt, ctx.at)) errors.push({ path: '/withdrawnAt', message: 'in the future' })
+    if (errors.length > 0) throw unprocessable('The withdrawal is not valid', errors)
+    const [row] = await ctx.tx.update(participants).set({
+      status: 'withdrawn',
+      withdrawnAt: change.withdrawnAt,
+      withdrawalReason: change.reason,
+      version: p.version + 1,
+      updatedAt: ctx.at
+    }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
+    const view = toParticipantView(row!)
+    await ctx.audit({ action: 'withdraw', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
+    return view
+  })
+  return value
+}
+
+/**
+ * Participant-level records are for edc and investigators (own sites),
+ * safety monitors and admins; for the DMC only when the protocol unblinds it.
+ */
+export async function assertParticipantReader (db: Queryable, trialId: string, principal: Principal): Promise<void> {
+  const trial = await requireTrial(db, trialId)
+  if (principal.role !== 'dmc') return
+  const protocol = await loadProtocol(db, trialId, trial.protocolVersion)
+  if (protocol.dmcUnblinded !== true) throw forbidden('Participant-level records are blinded to the DMC in this trial')
+}
+
+export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantView> {
+  await assertParticipantReader(db, trialId, principal)
+  return toParticipantView(await findParticipant(db, trialId, participantId, principal))
+}
+
+export interface ParticipantFilter { siteId?: string | undefined, doseLevel?: number | undefined, status?: ParticipantStatus | undefined }
+
+/** Participants in participantId order after `after`. */
+export async function listParticipants (
+  db: Queryable, trialId: string, principal: Principal, filter: ParticipantFilter, after: string | undefined, limit: number
+): Promise<ParticipantView[]> {
+  await assertParticipantReader(db, trialId, principal)
+  const rows = await db.select().from(participants).where(and(
+    eq(participants.trialId, trialId),
+    siteScope(principal),
+    filter.siteId === undefined ? undefined : eq(participants.siteId, filter.siteId),
+    filter.doseLevel === undefined ? undefined : eq(participants.doseLevel, filter.doseLevel),
+    filter.status === undefined ? undefined : eq(participants.status, filter.status),
+    after === undefined ? undefined : gt(participants.participantId, after)
+  )).orderBy(asc(participants.participantId)).limit(limit)
+  return rows.map(toParticipantView)
+}
+
+/** A participant's administrations in time order, after the (administeredAt, administrationId) key `after`. */
+export async function listAdministrations (
+  db: Queryable, trialId: string, participantId: string, principal: Principal, after: [string, string] | undefined, limit: number
+): Promise<AdministrationView[]> {
+  await assertParticipantReader(db, trialId, principal)
+  await findParticipant(db, trialId, participantId, principal)
+  const rows = await db.select().from(administrations).where(and(
+    eq(administrations.trialId, trialId),
+    eq(administrations.participantId, participantId),
+    after === undefined
+      ? undefined
+      : or(gt(administrations.administeredAt, after[0]), and(eq(administrations.administeredAt, after[0]), gt(administrations.administrationId, after[1])))
+  )).orderBy(asc(administrations.administeredAt), asc(administrations.administrationId)).limit(limit)
+  return rows.map(toAdministrationView)
+}

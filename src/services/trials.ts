@@ -1,0 +1,246 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import { participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
+import type { Db, Queryable, Tx } from '../../db/client.js'
+import type { Principal } from '../auth/roles.js'
+import { parseProtocol, type Protocol } from '../domain/protocol.js'
+import { assertCurrentVersion } from '../http/concurrency.js'
+import { conflict, notFound, unprocessable, type FieldError } from '../http/problem.js'
+import { appendAudit } from './audit.js'
+import { clinicalWrite } from './clinical-write.js'
+import { once, type StoredResponse } from './idempotency.js'
+import { reclassifyParticipant } from './classification.js'
+import { reevaluateStatus } from './status.js'
+
+export interface SiteInput { siteId: string, name: string }
+
+export interface TrialInput {
+  trialId: string
+  title: string
+  phase?: string | undefined
+  sites?: SiteInput[] | undefined
+  protocol: unknown
+}
+
+export interface TrialView {
+  trialId: string
+  title: string
+  phase: string | null
+  version: number
+  protocolVersion: number
+  protocol: Record<string, unknown>
+  sites: SiteInput[]
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ProtocolVersionView {
+  trialId: string
+  version: number
+  protocol: Record<string, unknown>
+  reason: string | null
+  createdBy: string
+  createdAt: string
+}
+
+/** PostgreSQL spells timestamps its own way; responses carry RFC 3339 instants. */
+export const toInstant = (at: string): string => new Date(at).toISOString()
+
+/** The protocol document, or 422 with one entry per problem at its path under /protocol. */
+export function validateProtocol (document: unknown, extra: FieldError[] = []): Protocol {
+  const parsed = parseProtocol(document)
+  const errors = [...(parsed.ok ? [] : parsed.errors.map((e) => ({ path: '/protocol' + e.path, message: e.message }))), ...extra]
+  if (errors.length > 0) throw unprocessable('The protocol is not valid', errors)
+  return (parsed as { protocol: Protocol }).protocol
+}
+
+function duplicateSites (sites: SiteInput[]): FieldError[] {
+  const seen = new Set<string>()
+  return sites.flatMap((s, i) => {
+    const dup = seen.has(s.siteId)
+    seen.add(s.siteId)
+    return dup ? [{ path: `/sites/${i}/siteId`, message: `duplicate siteId ${s.siteId}` }] : []
+  })
+}
+
+async function sitesOf (db: Queryable, trialIds: string[]): Promise<Map<string, SiteInput[]>> {
+  const rows = trialIds.length === 0
+    ? []
+    : await db.select().from(trialSites).where(inArray(trialSites.trialId, trialIds)).orderBy(asc(trialSites.trialId), asc(trialSites.siteId))
+  const byTrial = new Map<string, SiteInput[]>()
+  for (const r of rows) byTrial.set(r.trialId, [...(byTrial.get(r.trialId) ?? []), { siteId: r.siteId, name: r.name }])
+  return byTrial
+}
+
+const trialColumns = {
+  trialId: trials.trialId,
+  title: trials.title,
+  phase: trials.phase,
+  version: trials.version,
+  protocolVersion: trials.protocolVersion,
+  protocol: protocolVersions.document,
+  createdAt: trials.createdAt,
+  updatedAt: trials.updatedAt
+}
+
+interface TrialJoinRow {
+  trialId: string
+  title: string
+  phase: string | null
+  version: number
+  protocolVersion: number
+  protocol: unknown
+  createdAt: string
+  updatedAt: string
+}
+
+async function toViews (db: Queryable, rows: TrialJoinRow[]): Promise<TrialView[]> {
+  const sites = await sitesOf(db, rows.map((r) => r.trialId))
+  return rows.map((r) => ({
+    trialId: r.trialId,
+    title: r.title,
+    phase: r.phase,
+    version: r.version,
+    protocolVersion: r.protocolVersion,
+    protocol: r.protocol as Record<string, unknown>,
+    sites: sites.get(r.trialId) ?? [],
+    createdAt: toInstant(r.createdAt),
+    updatedAt: toInstant(r.updatedAt)
+  }))
+}
+
+const currentProtocolJoin = and(eq(protocolVersions.trialId, trials.trialId), eq(protocolVersions.version, trials.protocolVersion))
+
+export async function getTrial (db: Queryable, trialId: string): Promise<TrialView | null> {
+  const rows = await db.select(trialColumns).from(trials).innerJoin(protocolVersions, currentProtocolJoin).where(eq(trials.trialId, trialId))
+  const [view] = await toViews(db, rows)
+  return view ?? null
+}
+
+/** Trials in trialId order after `after`, limited to the token's trials when it names any. */
+export async function listTrials (db: Queryable, scope: string[] | null, after: string | undefined, limit: number): Promise<TrialView[]> {
+  const rows = await db.select(trialColumns).from(trials).innerJoin(protocolVersions, currentProtocolJoin)
+    .where(and(scope === null ? undefined : inArray(trials.trialId, scope), after === undefined ? undefined : gt(trials.trialId, after)))
+    .orderBy(asc(trials.trialId)).limit(limit)
+  return await toViews(db, rows)
+}
+
+/**
+ * Creates a trial with protocol version 1 and its initial status, in one
+ * transaction with its audit row. Used by POST /v1/trials and by the seeds.
+ */
+export async function createTrial (db: Db, principal: Principal, input: TrialInput, idempotencyKey?: string): Promise<StoredResponse<TrialView>> {
+  const sites = input.sites ?? []
+  validateProtocol(input.protocol, duplicateSites(sites))
+  return await db.transaction(async (tx) => await once(tx, {
+    trialId: input.trialId,
+    scope: `${principal.sub} POST /v1/trials`,
+    key: idempotencyKey
+  }, input, async () => {
+    const at = new Date().toISOString()
+    const inserted = await tx.insert(trials).values({
+      trialId: input.trialId,
+      title: input.title,
+      phase: input.phase ?? null,
+      createdAt: at,
+      updatedAt: at
+    }).onConflictDoNothing().returning({ trialId: trials.trialId })
+    if (inserted.length === 0) throw conflict('trial-exists', `Trial ${input.trialId} already exists`)
+    await tx.insert(protocolVersions).values({
+      trialId: input.trialId, version: 1, document: input.protocol, reason: null, createdBy: principal.sub, createdAt: at
+    })
+    if (sites.length > 0) await tx.insert(trialSites).values(sites.map((s) => ({ trialId: input.trialId, ...s, createdAt: at })))
+    const view = (await getTrial(tx, input.trialId))!
+    await appendAudit(tx, input.trialId, principal, { action: 'create', entity: 'trial', entityId: input.trialId, after: view }, at)
+    await reevaluateStatus(tx, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
+    return { statusCode: 201, body: view }
+  }))
+}
+
+/** Dose levels and arms that participants are enrolled at must survive an amendment. */
+async function removedAssignments (tx: Tx, trialId: string, protocol: Protocol): Promise<FieldError[]> {
+  const used = await tx.selectDistinct({ doseLevel: participants.doseLevel, armId: participants.armId }).from(participants)
+    .where(eq(participants.trialId, trialId))
+  const levels = new Set(protocol.doseLevels.map((d) => d.level))
+  const arms = new Map((protocol.arms ?? []).map((a) => [a.armId, a.doseLevel]))
+  return used.flatMap((u): FieldError[] => {
+    if (u.armId !== null && arms.get(u.armId) !== u.doseLevel) {
+      return [{ path: '/protocol/arms', message: `arm ${u.armId} at dose level ${u.doseLevel} has enrolled participants and must be kept` }]
+    }
+    return levels.has(u.doseLevel) ? [] : [{ path: '/protocol/doseLevels', message: `dose level ${u.doseLevel} has enrolled participants and must be kept` }]
+  })
+}
+
+/**
+ * Protocol amendment: version N+1 with who and why, earlier versions kept.
+ * Every participant's AEs are re-classified under the new version (each
+ * classification records it), then the status is re-evaluated.
+ */
+export async function amendProtocol (
+  db: Db, trialId: string, principal: Principal, change: { expectedVersion: number, protocol: unknown, reason: string }
+): Promise<TrialView> {
+  const { value } = await clinicalWrite(db, trialId, principal, { type: 'protocol_amended', entity: 'protocol', entityId: trialId }, async (ctx) => {
+    assertCurrentVersion(change.expectedVersion, ctx.trial.version)
+    const protocol = validateProtocol(change.protocol)
+    const removed = await removedAssignments(ctx.tx, trialId, protocol)
+    if (removed.length > 0) throw unprocessable('The amendment removes dose levels or arms in use', removed)
+    const next = ctx.trial.protocolVersion + 1
+    await ctx.tx.insert(protocolVersions).values({
+      trialId, version: next, document: change.protocol, reason: change.reason, createdBy: principal.sub, createdAt: ctx.at
+    })
+    await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, protocolVersion: next, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
+    const people = await ctx.tx.select({ participantId: participants.participantId }).from(participants).where(eq(participants.trialId, trialId))
+    for (const p of people) await reclassifyParticipant(ctx.tx, trialId, p.participantId, protocol, next, ctx.at)
+    await ctx.audit({
+      action: 'amend',
+      entity: 'protocol',
+      entityId: trialId,
+      before: { protocolVersion: ctx.trial.protocolVersion },
+      after: { protocolVersion: next, protocol: change.protocol },
+      reason: change.reason
+    })
+    return (await getTrial(ctx.tx, trialId))!
+  })
+  return value
+}
+
+export async function addSite (db: Db, trialId: string, principal: Principal, site: SiteInput, idempotencyKey?: string): Promise<StoredResponse<SiteInput>> {
+  const { value } = await clinicalWrite(db, trialId, principal, null, async (ctx) => await once(ctx.tx, {
+    trialId,
+    scope: `${principal.sub} POST /v1/trials/:trialId/sites`,
+    key: idempotencyKey
+  }, site, async () => {
+    const inserted = await ctx.tx.insert(trialSites).values({ trialId, ...site, createdAt: ctx.at }).onConflictDoNothing().returning()
+    if (inserted.length === 0) throw conflict('site-exists', `Site ${site.siteId} already belongs to trial ${trialId}`)
+    await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
+    await ctx.audit({ action: 'create', entity: 'site', entityId: site.siteId, after: site })
+    return { statusCode: 201, body: site }
+  }))
+  return value
+}
+
+const toVersionView = (r: typeof protocolVersions.$inferSelect): ProtocolVersionView => ({
+  trialId: r.trialId,
+  version: r.version,
+  protocol: r.document as Record<string, unknown>,
+  reason: r.reason,
+  createdBy: r.createdBy,
+  createdAt: toInstant(r.createdAt)
+})
+
+export async function getProtocolVersion (db: Queryable, trialId: string, version: number): Promise<ProtocolVersionView | null> {
+  const [row] = await db.select().from(protocolVersions).where(and(eq(protocolVersions.trialId, trialId), eq(protocolVersions.version, version)))
+  return row === undefined ? null : toVersionView(row)
+}
+
+export async function listProtocolVersions (db: Queryable, trialId: string, after: number | undefined, limit: number): Promise<ProtocolVersionView[]> {
+  const rows = await db.select().from(protocolVersions)
+    .where(and(eq(protocolVersions.trialId, trialId), after === undefined ? undefined : gt(protocolVersions.version, after)))
+    .orderBy(asc(protocolVersions.version)).limit(limit)
+  return rows.map(toVersionView)
+}
+
+export async function requireTrial (db: Queryable, trialId: string): Promise<typeof trials.$inferSelect> {
+  const [row] = await db.select().from(trials).where(eq(trials.trialId, trialId))
+  if (row === undefined) throw notFound('Trial')
+  return row
+}

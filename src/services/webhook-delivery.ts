@@ -1,0 +1,80 @@
+import { createHmac } from 'node:crypto'
+import { and, asc, eq, isNull, lte } from 'drizzle-orm'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { outbox, webhooks } from '../../db/schema.js'
+import type { Db } from '../../db/client.js'
+
+const BATCH = 20
+const MAX_ATTEMPTS = 12
+const TIMEOUT_MS = 5_000
+
+/** Exponential backoff from 5 s, capped at one hour. */
+export const retryDelayMs = (attempts: number): number => Math.min(5_000 * 2 ** (attempts - 1), 3_600_000)
+
+/** HMAC-SHA256 over `${timestamp}.${body}`: the receiver checks it and rejects replays by timestamp. */
+export const signature = (secret: string, timestamp: string, body: string): string =>
+  createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
+
+/**
+ * Delivers due outbox rows. Rows are claimed with FOR UPDATE SKIP LOCKED, so
+ * several instances share the work and each row is sent by one of them; the
+ * row is written in the same transaction as its decision, so a crash between
+ * commit and delivery loses nothing (it is retried).
+ */
+export async function deliverDue (db: Db, now = new Date()): Promise<number> {
+  return await db.transaction(async (tx) => {
+    const due = await tx.select({ row: outbox, url: webhooks.url, secret: webhooks.secret }).from(outbox)
+      .innerJoin(webhooks, and(eq(webhooks.trialId, outbox.trialId), eq(webhooks.webhookId, outbox.webhookId)))
+      .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, now.toISOString())))
+      .orderBy(asc(outbox.nextAttemptAt)).limit(BATCH).for('update', { of: outbox, skipLocked: true })
+    for (const { row, url, secret } of due) {
+      const body = JSON.stringify(row.payload)
+      const timestamp = String(Math.floor(now.getTime() / 1000))
+      let error: string | null = null
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-dlt-timestamp': timestamp,
+            'x-dlt-signature': `sha256=${signature(secret, timestamp, body)}`,
+            'x-dlt-delivery': row.outboxId
+          },
+          body,
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+          redirect: 'error'
+        })
+        if (!res.ok) error = `HTTP ${res.status}`
+      } catch (e) {
+        error = (e as Error).message
+      }
+      const attempts = row.attempts + 1
+      await tx.update(outbox).set(error === null
+        ? { attempts, deliveredAt: new Date().toISOString(), lastError: null }
+        : {
+            attempts,
+            lastError: error.slice(0, 500),
+            // After the last attempt the row stays undelivered with its error, visible to operators.
+            nextAttemptAt: new Date(now.getTime() + (attempts >= MAX_ATTEMPTS ? 3_153_600_000_000 : retryDelayMs(attempts))).toISOString()
+          })
+        .where(and(eq(outbox.trialId, row.trialId), eq(outbox.outboxId, row.outboxId)))
+    }
+    return due.length
+  })
+}
+
+/** Polls the outbox every second while the app runs. */
+async function webhookDelivery (app: FastifyInstance, options: { intervalMs?: number }): Promise<void> {
+  let running: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    running = running.then(() => deliverDue(app.db)).catch((err: unknown) => { app.log.warn({ err }, 'webhook delivery failed') })
+  }, options.intervalMs ?? 1_000)
+  timer.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await running
+  })
+}
+
+export const webhookDeliveryPlugin = fp(webhookDelivery, { name: 'webhook-delivery', fastify: '5.x' })
