@@ -62,6 +62,9 @@ export const participants = pgTable('participants', {
   /** earliest instant at which elapsed time alone settles a pending DLT classification */
   pendingDltUntil: instant('pending_dlt_until'),
   worstGrade: smallint('worst_grade'),
+  /** worst grade per MedDRA code among the participant's live AEs: the diff base for toxicity_counts */
+  termWorst: jsonb('term_worst').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
+  saeCount: integer('sae_count').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
 }, (t) => [
@@ -194,6 +197,23 @@ export const auditLog = pgTable('audit_log', {
   primaryKey({ columns: [t.trialId, t.seq] }),
   index('audit_log_entity').on(t.trialId, t.entity, t.entityId)
 ])
+
+/**
+ * The standard toxicity table, kept current by every write: participants per
+ * (dose level, arm, term, worst grade), each participant counted once per term
+ * at their worst grade. Summaries read it instead of aggregating every AE.
+ */
+export const toxicityCounts = pgTable('toxicity_counts', {
+  trialId: text('trial_id').notNull(),
+  doseLevel: integer('dose_level').notNull(),
+  /** the arm, or '' for trials without arms (a key column cannot be null) */
+  armKey: text('arm_key').notNull(),
+  meddraCode: text('meddra_code').notNull(),
+  grade: smallint('grade').notNull(),
+  soc: text('soc').notNull(),
+  term: text('term').notNull(),
+  participants: integer('participants').notNull()
+}, (t) => [primaryKey({ columns: [t.trialId, t.doseLevel, t.armKey, t.meddraCode, t.grade] })])
 
 export const trialStatus = pgTable('trial_status', {
   trialId: text('trial_id').primaryKey(),

@@ -1,17 +1,10 @@
-import { ConfigError, loadConfig } from '../src/config.js'
+import { loadConfigOrExit } from '../src/config.js'
 import { openDatabase } from '../db/client.js'
 import { migrate } from '../db/migrate.js'
 import { loadSeeds } from './load.js'
 
 // `npm run seed`: applies migrations, then creates the seed trials that are missing.
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  process.stderr.write(error.message + '\n')
-  process.exit(1)
-}
+const config = loadConfigOrExit()
 
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 2 })
 try {

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { openDatabase, type Database, type Db } from '../db/client.js'
 import { migrate } from '../db/migrate.js'
-import { registerErrorHandling } from './http/error-handler.js'
+import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
+import { registerInputGuards } from './http/input-guards.js'
 import { loggerOptions, registerRequestLogging } from './http/logging.js'
 import { openapiPlugin } from './http/openapi.js'
 import { authPlugin } from './auth/plugin.js'
@@ -48,13 +49,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    ajv: { customOptions: { allErrors: true } }
+    ajv: { customOptions: { allErrors: true } },
+    frameworkErrors
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema.
   app.removeContentTypeParser('text/plain')
+  registerInputGuards(app)
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   const database = options.database ?? await openDatabase({

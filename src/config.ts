@@ -42,3 +42,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const isEmbedded = (config: Config): boolean => config.DATABASE_URL === undefined
+
+/** For entry points: the configuration, or exit 1 after one line naming the bad variable. */
+export function loadConfigOrExit (): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(error.message + '\n')
+    process.exit(1)
+  }
+}

@@ -1,15 +1,8 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig } from './config.js'
+import { loadConfigOrExit } from './config.js'
 import { buildApp } from './app.js'
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  process.stderr.write(error.message + '\n')
-  process.exit(1)
-}
+const config = loadConfigOrExit()
 
 const app = await buildApp(config)
 

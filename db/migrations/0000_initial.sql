@@ -165,6 +165,8 @@ CREATE TABLE "participants" (
 	"pending_dlt_count" integer DEFAULT 0 NOT NULL,
 	"pending_dlt_until" timestamp with time zone,
 	"worst_grade" smallint,
+	"term_worst" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"sae_count" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "participants_trial_id_participant_id_pk" PRIMARY KEY("trial_id","participant_id")
@@ -178,6 +180,18 @@ CREATE TABLE "protocol_versions" (
 	"created_by" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "protocol_versions_trial_id_version_pk" PRIMARY KEY("trial_id","version")
+);
+--> statement-breakpoint
+CREATE TABLE "toxicity_counts" (
+	"trial_id" text NOT NULL,
+	"dose_level" integer NOT NULL,
+	"arm_key" text NOT NULL,
+	"meddra_code" text NOT NULL,
+	"grade" smallint NOT NULL,
+	"soc" text NOT NULL,
+	"term" text NOT NULL,
+	"participants" integer NOT NULL,
+	CONSTRAINT "toxicity_counts_trial_id_dose_level_arm_key_meddra_code_grade_pk" PRIMARY KEY("trial_id","dose_level","arm_key","meddra_code","grade")
 );
 --> statement-breakpoint
 CREATE TABLE "trial_sites" (

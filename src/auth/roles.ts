@@ -4,14 +4,15 @@ export const ROLES = ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] a
 export const roleSchema = z.enum(ROLES)
 export type Role = z.infer<typeof roleSchema>
 
-const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** Client-chosen identifiers (contract: trialId, participantId, siteId). */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 /** The claims a token must carry (contract: Auth). */
 export const claimsSchema = z.object({
   sub: z.string().min(1).max(256),
   role: roleSchema,
-  sites: z.array(z.string().regex(idPattern)).max(1000).optional(),
-  trials: z.array(z.string().regex(idPattern)).max(1000).optional(),
+  sites: z.array(z.string().regex(ID_PATTERN)).max(1000).optional(),
+  trials: z.array(z.string().regex(ID_PATTERN)).max(1000).optional(),
   iat: z.number().int().optional(),
   exp: z.number().int()
 })
@@ -41,3 +42,10 @@ export function toPrincipal (claims: Claims): Principal {
     issuedAt: claims.iat ?? null
   }
 }
+
+/**
+ * Whether the principal sees every participant of its trials: not a
+ * site-scoped role, and not the DMC (which sees participant-level records only
+ * through the routes that check the protocol's dmcUnblinded).
+ */
+export const seesEveryParticipant = (principal: Principal): boolean => principal.sites === null && principal.role !== 'dmc'

@@ -25,13 +25,13 @@ try {
     role: values.role,
     sites: list(values.sites),
     trials: list(values.trials),
-    iat: now,
     exp: now + Number(values.ttl)
   })
   const sign = createSigner({
     key: resolveJwtSecret(config),
     algorithm: 'HS256',
-    noTimestamp: true,
+    // iat comes from the signer's clock (fresh authentication for DMC signatures relies on it).
+    clockTimestamp: now * 1000,
     ...(config.JWT_ISSUER === undefined ? {} : { iss: config.JWT_ISSUER }),
     ...(config.JWT_AUDIENCE === undefined ? {} : { aud: config.JWT_AUDIENCE })
   })

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { AppError, PROBLEM_CONTENT_TYPE, problem, type FieldError, type Problem } from './problem.js'
+import { AppError, PROBLEM_CONTENT_TYPE, pointerToken, problem, type FieldError, type Problem } from './problem.js'
 
 // Fastify's own error codes that are the client's fault, mapped to a problem type.
 const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
@@ -25,10 +25,14 @@ function toProblem (error: FastifyError, request: FastifyRequest): Problem {
     // A body that parses but breaks the schema is unprocessable content;
     // a bad path parameter, query string or header is a bad request.
     const inBody = error.validationContext === 'body'
-    const errors: FieldError[] = error.validation.map((v) => ({
-      path: `${inBody ? '' : `/${error.validationContext ?? 'request'}`}${v.instancePath}`,
-      message: v.message ?? 'invalid'
-    }))
+    const prefix = inBody ? '' : `/${error.validationContext ?? 'request'}`
+    const errors: FieldError[] = error.validation.flatMap((v) => {
+      const at = v.instancePath === '/' ? '' : v.instancePath
+      // Strict schemas: each unknown field is named by its own JSON pointer.
+      const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined
+      if (Array.isArray(unknown)) return unknown.map((key) => ({ path: `${prefix}${at}/${pointerToken(String(key))}`, message: 'unknown field' }))
+      return [{ path: `${prefix}${v.instancePath}`, message: v.message ?? 'invalid' }]
+    })
     return problem(inBody ? 422 : 400, 'validation', `The request ${error.validationContext ?? ''} is not valid`.replace('  ', ' '), { instance, errors })
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -43,6 +47,19 @@ function toProblem (error: FastifyError, request: FastifyRequest): Problem {
 
 export function sendProblem (reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body)
+}
+
+// Errors Fastify's router raises before a route is found (no hooks or error handler run).
+const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_BAD_URL: [400, 'malformed-request', 'The request path is not valid percent-encoded UTF-8'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri-too-long', 'A path parameter of the request is too long']
+}
+
+/** Fastify's `frameworkErrors` option: router-level refusals as problem+json too. */
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const [status, slug, detail] = FRAMEWORK_ERRORS[error.code] ?? [500, 'internal', 'An unexpected error occurred; it has been logged with the request id']
+  if (status >= 500) request.log.error({ err: error }, 'request failed')
+  return sendProblem(reply, problem(status, slug, detail, { instance: request.url.split('?')[0] }))
 }
 
 /** One error handler for the whole service: every error leaves as RFC 9457 problem+json. */

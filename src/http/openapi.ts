@@ -24,10 +24,14 @@ async function openapi (app: FastifyInstance): Promise<void> {
       const access = input.route.config?.access
       if (access !== undefined && access !== 'public') {
         const roles = access.roles.join(', ')
+        const scope = access.records === 'participants'
+          ? 'Participant-level records: edc and investigator tokens reach their own sites only (another site\'s record is 404); the DMC only where the protocol sets dmcUnblinded.'
+          : undefined
+        const fresh = access.freshAuthSeconds === undefined ? undefined : `Needs a token issued in the last ${access.freshAuthSeconds / 60} minutes.`
         out.schema = {
           ...out.schema,
           security: [{ bearerAuth: [] }],
-          description: [out.schema.description, `Roles: ${roles}.`].filter(Boolean).join('\n\n')
+          description: [out.schema.description, `Roles: ${roles}.`, scope, fresh].filter(Boolean).join('\n\n')
         }
       }
       return out

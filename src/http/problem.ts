@@ -9,6 +9,9 @@ export const problemType = (slug: string): string => `urn:dlt-safety:problem:${s
 
 export interface FieldError { path: string, message: string }
 
+/** RFC 6901: a key as one JSON Pointer reference token (for FieldError paths). */
+export const pointerToken = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1')
+
 export const problemSchema = z.object({
   type: z.string(),
   title: z.string(),

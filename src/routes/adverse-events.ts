@@ -4,6 +4,7 @@ import { attributionValues } from '../domain/protocol.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import { decodeCursor, pageOf, pageQuery } from '../http/pagination.js'
+import { guardedJsonParser } from '../http/input-guards.js'
 import { adjudicateAe, aeHistory, createAe, getAe, listAes, nullifyAe, patchAe } from '../services/adverse-events.js'
 import { clientId, trialParams } from './params.js'
 
@@ -11,9 +12,10 @@ const SERIOUSNESS = ['death', 'life_threatening', 'hospitalization', 'disability
 const OUTCOMES = ['recovered', 'recovering', 'not_recovered', 'recovered_with_sequelae', 'fatal', 'unknown'] as const
 const SAE_KINDS = ['initial_24h', 'susar_7d', 'susar_15d'] as const
 
-const WRITERS = { roles: ['edc', 'investigator', 'admin'] } as const
-const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
-const ADJUDICATORS = { roles: ['investigator', 'safety_monitor', 'admin'] } as const
+// AEs are participant-level records: site-scoped, and blinded to the DMC unless the protocol unblinds it.
+const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
+const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
+const ADJUDICATORS = { roles: ['investigator', 'safety_monitor', 'admin'], records: 'participants' } as const
 
 const text = (max: number) => z.string().trim().min(1).max(max)
 const instant = z.iso.datetime({ offset: true })
@@ -153,7 +155,7 @@ const ifMatchHeaders = z.looseObject({ 'if-match': z.string().max(64).optional()
 
 export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   // JSON Merge Patch bodies are JSON (RFC 7396); PATCH accepts them and plain JSON.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, guardedJsonParser(app))
 
   app.post('/v1/trials/:trialId/adverse-events', {
     config: { access: WRITERS },

@@ -8,7 +8,7 @@ import { verifyChain } from '../services/audit.js'
 import { requireTrial, toInstant } from '../services/trials.js'
 import { clientId } from './params.js'
 
-const AUDITORS = { roles: ['admin', 'safety_monitor'] } as const
+const AUDITORS = { roles: ['admin', 'safety_monitor'], records: 'participants' } as const
 
 const auditEntrySchema = z.object({
   seq: z.number().int().describe('position in the trial\'s hash chain, from 1'),

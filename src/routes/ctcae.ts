@@ -26,7 +26,7 @@ export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Search CTCAE v5.0 terms (pick lists)',
       description: 'Substring match on the term, case- and whitespace-insensitive; terms starting with q first, then alphabetical.',
       tags: ['CTCAE'],
-      querystring: z.object({
+      querystring: z.strictObject({
         q: z.string().max(200).default('').describe('part of a term; empty lists every term'),
         soc: z.string().max(200).optional().describe('restrict to one system organ class (exact, case-insensitive)'),
         ...pageQuery
@@ -47,7 +47,7 @@ export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       summary: 'One CTCAE v5.0 term by MedDRA code',
       tags: ['CTCAE'],
-      params: z.object({ meddraCode: z.string().regex(/^\d{8}$/, 'MedDRA code: 8 digits') }),
+      params: z.strictObject({ meddraCode: z.string().regex(/^\d{8}$/, 'MedDRA code: 8 digits') }),
       response: { 200: ctcaeTermSchema, ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request) => {

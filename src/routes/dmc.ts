@@ -4,13 +4,13 @@ import { uuidv7 } from 'uuidv7'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { decisions, dmcDecisions, trials, trialStatus } from '../../db/schema.js'
 import { WITH_BODY, problems } from '../http/responses.js'
-import { AppError, conflict } from '../http/problem.js'
+import { conflict } from '../http/problem.js'
 import { clinicalWrite } from '../services/clinical-write.js'
 import { statusHash } from '../services/status.js'
 import { trialParams } from './params.js'
 import { statusSchema } from './status-schemas.js'
 
-/** 21 CFR 11.200: a signature needs fresh authentication; ours accepts tokens issued in the last 5 minutes. */
+/** 21 CFR 11.200: a signature needs fresh authentication; ours accepts tokens issued in the last 5 minutes (enforced by the auth plugin). */
 const FRESH_AUTH_SECONDS = 300
 
 const HOLDS = { continue: null, modify: undefined, pause: 'pause', terminate: 'terminate' } as const
@@ -35,7 +35,7 @@ const responseSchema = z.object({
 
 export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/dmc-decisions', {
-    config: { access: { roles: ['dmc'] } },
+    config: { access: { roles: ['dmc'], freshAuthSeconds: FRESH_AUTH_SECONDS } },
     schema: {
       summary: 'Record a signed DMC decision',
       description: '"pause" and "terminate" hold the trial (no enrolment or administration) until a later "continue". The signature covers the SHA-256 of the status snapshot it was taken on, and needs a token issued in the last 5 minutes.',
@@ -46,10 +46,6 @@ export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }, async (request, reply) => {
     const principal = request.principal!
-    const now = Math.floor(Date.now() / 1000)
-    if (principal.issuedAt === null || now - principal.issuedAt > FRESH_AUTH_SECONDS) {
-      throw new AppError(401, 'fresh-authentication-required', `A signature needs a token issued in the last ${FRESH_AUTH_SECONDS / 60} minutes; authenticate again`)
-    }
     const { trialId } = request.params
     const body = request.body
     const result = await clinicalWrite(app.db, trialId, principal, { type: 'dmc_decision', entity: 'dmc_decision', change: body.decision }, async (ctx) => {

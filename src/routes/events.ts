@@ -7,6 +7,7 @@ import { notFound } from '../http/problem.js'
 import { currentStatus } from '../services/status.js'
 import { SHUTDOWN } from '../services/decision-bus.js'
 import { trialParams } from './params.js'
+import { statusSchema } from './status-schemas.js'
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/events', {
@@ -42,7 +43,8 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
           await reply.sse.send({ id: decisionId, event: 'decision', data: { trialId, decisionId } })
         }
         if (latest.decisionId !== lastSent) {
-          await reply.sse.send({ id: latest.decisionId, event: 'status', data: latest })
+          // The contract's status document: the engine's per-participant rows stay on the server.
+          await reply.sse.send({ id: latest.decisionId, event: 'status', data: statusSchema.parse(latest) })
           lastSent = latest.decisionId
         }
       }).catch((error: unknown) => { request.log.warn({ err: error }, 'event stream update failed') })

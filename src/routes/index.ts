@@ -14,6 +14,7 @@ import { saeReportRoutes } from './sae-reports.js'
 import { trialRoutes } from './trials.js'
 import { participantRoutes } from './participants.js'
 import { auditRoutes } from './audit.js'
+import { exportRoutes } from './exports.js'
 
 /** Every route module of the service, registered in one place. */
 export async function registerRoutes (app: FastifyInstance): Promise<void> {
@@ -33,4 +34,5 @@ export async function registerRoutes (app: FastifyInstance): Promise<void> {
   await app.register(trialRoutes)
   await app.register(participantRoutes)
   await app.register(auditRoutes)
+  await app.register(exportRoutes)
 }

@@ -8,9 +8,11 @@ import {
 } from '../services/participants.js'
 import { clientId, trialParams } from './params.js'
 
-const WRITERS = { roles: ['edc', 'investigator', 'admin'] } as const
-// dmc only where the protocol unblinds it (checked by the service)
-const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
+const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
+// Dosing against the current decision is an admin's call (audited with its reason).
+const DOSING = { ...WRITERS, fields: { override: ['admin'] } } as const
+// dmc only where the protocol unblinds it (enforced by the auth plugin)
+const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
 
 const participantParams = z.strictObject({ trialId: clientId, participantId: clientId })
 const instant = z.iso.datetime({ offset: true })
@@ -72,7 +74,7 @@ const idempotencyHeaders = z.looseObject({
 
 export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants', {
-    config: { access: WRITERS },
+    config: { access: DOSING },
     schema: {
       summary: 'Enrol a participant',
       description: 'At a dose level (or arm) the current decision does not open: 409 with the status in the body; an admin may enrol anyway with `override`, audited. edc and investigator enrol at their own sites only.',
@@ -144,7 +146,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.post('/v1/trials/:trialId/participants/:participantId/administrations', {
-    config: { access: WRITERS },
+    config: { access: DOSING },
     schema: {
       summary: 'Record an administration',
       description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`. While the DMC holds the trial or it is halted: 409 unless an admin overrides.',

@@ -19,7 +19,7 @@ const saeReportSchema = z.object({
 
 export const saeReportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/sae-reports', {
-    config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } },
+    config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } },
     schema: {
       summary: 'Regulatory reports due for serious adverse events',
       description: '24-hour initial report, and the 7- or 15-day IND safety report for suspected unexpected serious reactions ' +

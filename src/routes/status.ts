@@ -11,8 +11,10 @@ import { loadProtocol } from '../services/protocols.js'
 import { decisionTableFor } from '../domain/status.js'
 import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
 import { trialParams } from './params.js'
+import { seesEveryParticipant, type Principal } from '../auth/roles.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
+const PARTICIPANT_ENTITIES = new Set(['participant', 'administration', 'adverse_event', 'adjudication'])
 
 export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/status', {
@@ -49,13 +51,12 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     return page(rows, request.query.limit, (r) => ({
       decisionId: r.decisionId,
       at: new Date(r.at).toISOString(),
-      trigger: r.trigger as Record<string, unknown>,
+      ...participantFree(request.principal!, r.trigger as Record<string, unknown>, r.snapshot as Record<string, unknown>),
       protocolVersion: r.protocolVersion,
       state: r.state as 'go' | 'hold' | 'stop',
       action: r.action as z.infer<typeof decisionSchema>['action'],
       nextDoseLevel: r.nextDoseLevel,
-      serviceVersion: r.serviceVersion,
-      snapshot: r.snapshot as Record<string, unknown>
+      serviceVersion: r.serviceVersion
     }), (r) => [r.decisionId])
   })
 
@@ -78,16 +79,32 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['safety_monitor', 'dmc', 'admin'] } },
     schema: {
       summary: 'Safety summary per dose level or arm',
-      description: 'Enrolled, evaluable, pending, DLTs with exact 95% CI; participants by worst grade; AE counts by SOC, term and grade, each participant counted once per term at their worst grade; SAEs.',
+      description: 'Enrolled, evaluable, pending, DLTs with exact 95% CI; participants by worst grade; AE counts by SOC, term and grade, each participant counted once per term at their worst grade; SAEs. With `asOf`, the picture as it stood then: group counts from the decision in force, AEs from their versions.',
       tags: ['Status'],
       params: trialParams,
+      querystring: z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional().describe('a past instant (RFC 3339)') }),
       response: { 200: summarySchema, ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request) => {
-    const summary = await trialSummary(app.db, request.params.trialId)
-    if (summary === null) throw notFound('Trial')
-    return summary
+    const asOf = request.query.asOf === undefined ? undefined : new Date(request.query.asOf).toISOString()
+    return await trialSummary(app.db, request.params.trialId, asOf)
   })
+
+  /**
+   * A decision's snapshot lists every participant (id, dose level, DLT) and its
+   * trigger names the participant or record that caused it: participant-level
+   * data that site-scoped tokens (other sites) and the DMC (blinded) may not see.
+   */
+  function participantFree (principal: Principal, trigger: Record<string, unknown>, snapshot: Record<string, unknown>) {
+    if (seesEveryParticipant(principal)) return { trigger, snapshot }
+    const { entityId, ...anonymousTrigger } = trigger
+    const status = snapshot.status as Record<string, unknown> | undefined
+    const { participants, ...aggregate } = status ?? {}
+    return {
+      trigger: typeof trigger.entity === 'string' && PARTICIPANT_ENTITIES.has(trigger.entity) ? anonymousTrigger : trigger,
+      snapshot: status === undefined ? snapshot : { ...snapshot, status: aggregate }
+    }
+  }
 
   async function assertTrial (trialId: string) {
     const [trial] = await app.db.select({ trialId: trials.trialId, protocolVersion: trials.protocolVersion }).from(trials).where(eq(trials.trialId, trialId))

@@ -1,13 +1,13 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, or, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
-import { forbidden } from '../auth/plugin.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
 import { saeReportingClocks, type AeOutcome, type Attribution, type SaeReportKind, type SeriousnessCriterion } from '../domain/sae-clocks.js'
 import { assertCurrentVersion } from '../http/concurrency.js'
+import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { conflict, notFound, unprocessable } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
@@ -165,24 +165,22 @@ async function findParticipant (db: Queryable, trialId: string, participantId: s
 }
 
 /**
- * The trial, if this principal may read its participant-level records: DMC
- * members only when the protocol in force unblinds them (dmcUnblinded).
+ * The trial (404 when absent). Who may read its participant-level records
+ * (the DMC only where the protocol unblinds it) is the route's declared
+ * access, enforced by the auth plugin before the handler runs.
  */
-async function readableTrial (db: Queryable, trialId: string, principal: Principal): Promise<TrialRow> {
+async function existingTrial (db: Queryable, trialId: string): Promise<TrialRow> {
   const [trial] = await db.select().from(trials).where(eq(trials.trialId, trialId))
   if (trial === undefined) throw notFound('Trial')
-  if (principal.role === 'dmc') {
-    const protocol = await loadProtocol(db, trialId, trial.protocolVersion)
-    if (protocol.dmcUnblinded !== true) throw forbidden('DMC members see participant-level records only when the protocol sets dmcUnblinded')
-  }
   return trial
 }
 
 /** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
 async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
-  await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
-  return (await findAe(ctx.tx, trialId, aeId))!
+  const classified = await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+  // A nullified AE is not among the live ones reclassified: read it as stored.
+  return classified.get(aeId) ?? (await findAe(ctx.tx, trialId, aeId))!
 }
 
 async function writeVersion (tx: Tx, row: AeRow, principal: Principal, reason: string | null, at: string): Promise<AeRecord> {
@@ -215,16 +213,19 @@ export async function createAe (
   }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) =>
     await once(ctx.tx, { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }, input, async () => {
-      const participant = await findParticipant(ctx.tx, trialId, input.participantId)
+      // Both lookups go out together (pipelined on the transaction's connection).
+      const [participant, [first]] = await Promise.all([
+        findParticipant(ctx.tx, trialId, input.participantId),
+        input.externalId === undefined
+          ? Promise.resolve([])
+          : ctx.tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
+            .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId)))
+      ])
       if (participant !== null && !inScope(principal, participant.siteId)) throw notFound('Participant')
-      if (input.externalId !== undefined) {
-        const [first] = await ctx.tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
-          .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId)))
-        if (first !== undefined) {
-          throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId} already exists in this trial`, {
-            aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
-          })
-        }
+      if (first !== undefined) {
+        throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists in this trial`, {
+          aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
+        })
       }
       const ctcae = resolveCtcae(dictionary, input)
       const errors = [
@@ -377,12 +378,12 @@ export async function adjudicateAe (
 }
 
 export async function getAe (db: Db, trialId: string, aeId: string, principal: Principal): Promise<AeView> {
-  await readableTrial(db, trialId, principal)
+  await existingTrial(db, trialId)
   return aeView(await visibleAe(db, trialId, aeId, principal))
 }
 
 export async function aeHistory (db: Db, trialId: string, aeId: string, principal: Principal, page: { limit: number, after?: number | undefined }) {
-  await readableTrial(db, trialId, principal)
+  await existingTrial(db, trialId)
   await visibleAe(db, trialId, aeId, principal)
   const rows = await db.select().from(adverseEventVersions).where(and(
     eq(adverseEventVersions.trialId, trialId),
@@ -409,7 +410,7 @@ const canonicalSoc = (dictionary: CtcaeDictionary, soc: string) =>
   dictionary.socs().find((s) => normaliseTerm(s) === normaliseTerm(soc)) ?? soc
 
 export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, f: AeListFilters) {
-  await readableTrial(db, trialId, principal)
+  await existingTrial(db, trialId)
   const ae = adverseEvents
   const conditions: (SQL | undefined)[] = [
     eq(ae.trialId, trialId),
@@ -429,7 +430,7 @@ export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: str
     f.onsetFrom === undefined ? undefined : gte(ae.onsetDate, f.onsetFrom),
     f.onsetTo === undefined ? undefined : lte(ae.onsetDate, f.onsetTo),
     // Keyset on (onset_date, ae_id): pages stay stable while AEs are added.
-    f.after === undefined ? undefined : or(gt(ae.onsetDate, f.after[0]), and(eq(ae.onsetDate, f.after[0]), gt(ae.aeId, f.after[1])))
+    f.after === undefined ? undefined : rowsAfter([ae.onsetDate, ae.aeId], f.after)
   ]
   const rows = await db.select().from(ae).where(and(...conditions))
     .orderBy(asc(ae.onsetDate), asc(ae.aeId)).limit(f.limit + 1)
@@ -461,7 +462,7 @@ export async function listSaeReports (
   db: Db, trialId: string, principal: Principal,
   q: { dueBefore?: string | undefined, limit: number, after?: [string, string, string] | undefined, now: string }
 ) {
-  await readableTrial(db, trialId, principal)
+  await existingTrial(db, trialId)
   const rows = await db.select().from(adverseEvents).where(and(
     eq(adverseEvents.trialId, trialId),
     isNull(adverseEvents.nullifiedAt),

@@ -1,5 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm'
-import { administrations, adverseEvents, participants } from '../../db/schema.js'
+import { and, eq, isNull, sql } from 'drizzle-orm'
+import { administrations, adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
 import type { Tx } from '../../db/client.js'
 import { classifyAe, type AeFacts } from '../domain/dlt.js'
 import type { Protocol } from '../domain/protocol.js'
@@ -23,31 +23,41 @@ export const aeFacts = (row: AeRow): AeFacts => ({
   adjudication: row.dltAdjudicated === null ? null : { isDlt: row.dltAdjudicated, reason: 'adjudicated' }
 })
 
+/** Worst grade per MedDRA code among live AEs. */
+function termWorst (aes: AeRow[]): Record<string, number> {
+  const worst: Record<string, number> = {}
+  for (const ae of aes) worst[ae.meddraCode] = Math.max(worst[ae.meddraCode] ?? 0, ae.grade)
+  return worst
+}
+
 /**
- * Re-classifies every live AE of one participant and refreshes the
- * participant's DLT facts that the status engine reads. A participant's AEs
- * are classified together because a criterion may depend on another AE
- * (withConcurrent) or on the administrations (the window).
+ * Re-classifies every live AE of one participant and refreshes what is kept
+ * current from them: the participant's DLT facts (read by the status engine)
+ * and the trial's toxicity counts (read by summaries), so that neither read
+ * scans the trial's AEs. A participant's AEs are classified together because
+ * a criterion may depend on another AE (withConcurrent) or on the
+ * administrations (the window). Returns the live AEs as now classified.
  */
 export async function reclassifyParticipant (
   tx: Tx, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
-): Promise<void> {
-  const [admins, aes] = await Promise.all([
-    tx.select({ administeredAt: administrations.administeredAt }).from(administrations)
-      .where(and(eq(administrations.trialId, trialId), eq(administrations.participantId, participantId))),
-    tx.select().from(adverseEvents)
-      .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.participantId, participantId), isNull(adverseEvents.nullifiedAt)))
+): Promise<Map<string, AeRow>> {
+  const ofParticipant = <T extends typeof administrations | typeof adverseEvents | typeof participants>(table: T) =>
+    and(eq(table.trialId, trialId), eq(table.participantId, participantId))
+  const [admins, aes, [person]] = await Promise.all([
+    tx.select({ administeredAt: administrations.administeredAt }).from(administrations).where(ofParticipant(administrations)),
+    tx.select().from(adverseEvents).where(and(ofParticipant(adverseEvents), isNull(adverseEvents.nullifiedAt))),
+    tx.select({ doseLevel: participants.doseLevel, armId: participants.armId, termWorst: participants.termWorst })
+      .from(participants).where(ofParticipant(participants))
   ])
+  if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
+  // classifyAe skips the AE itself among otherAes.
   const facts = aes.map(aeFacts)
   let dltCount = 0
   let pendingCount = 0
   let pendingUntil: string | null = null
+  const classified = new Map<string, AeRow>()
   for (const [i, row] of aes.entries()) {
-    const result = classifyAe(protocol.dltDefinition, facts[i]!, {
-      administrations: admins,
-      otherAes: facts.filter((_, j) => j !== i),
-      asOf
-    })
+    const result = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
     if (result.isDlt) dltCount++
     if (result.pending && !result.adjudicated) {
       pendingCount++
@@ -55,22 +65,50 @@ export async function reclassifyParticipant (
     }
     const changed = row.isDlt !== result.isDlt || row.dltComputed !== result.computed.isDlt || row.dltPending !== result.pending ||
       row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(result.reasons)
-    if (changed) {
-      await tx.update(adverseEvents).set({
-        isDlt: result.isDlt,
-        dltComputed: result.computed.isDlt,
-        dltPending: result.pending,
-        dltPendingUntil: result.pendingUntil,
-        dltReasons: result.reasons,
-        dltProtocolVersion: protocolVersion
-      }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId)))
+    const dlt = {
+      isDlt: result.isDlt,
+      dltComputed: result.computed.isDlt,
+      dltPending: result.pending,
+      dltPendingUntil: result.pendingUntil,
+      dltReasons: result.reasons,
+      dltProtocolVersion: protocolVersion
     }
+    if (changed) await tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId)))
+    classified.set(row.aeId, { ...row, ...dlt })
   }
-  const worstGrade = aes.reduce<number | null>((w, a) => w === null || a.grade > w ? a.grade : w, null)
+
+  const worst = termWorst(aes)
+  await applyToxicityDelta(tx, trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes)
   await tx.update(participants).set({
     dltCount,
     pendingDltCount: pendingCount,
     pendingDltUntil: pendingUntil,
-    worstGrade
-  }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
+    worstGrade: aes.length === 0 ? null : Math.max(...aes.map((a) => a.grade)),
+    termWorst: worst,
+    saeCount: aes.filter((a) => a.serious).length
+  }).where(ofParticipant(participants))
+  return classified
+}
+
+/** Moves the participant between toxicity-table cells for every term whose worst grade changed. */
+async function applyToxicityDelta (
+  tx: Tx, trialId: string, group: { doseLevel: number, armKey: string },
+  before: Record<string, number>, after: Record<string, number>, aes: AeRow[]
+): Promise<void> {
+  const names = new Map(aes.map((a) => [a.meddraCode, { soc: a.soc, term: a.term }]))
+  const deltas: (typeof toxicityCounts.$inferInsert)[] = []
+  for (const code of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const was = before[code]
+    const now = after[code]
+    if (was === now) continue
+    // A term that left the participant's live AEs keeps its name in the cell it leaves.
+    const name = names.get(code) ?? { soc: '', term: '' }
+    if (was !== undefined) deltas.push({ trialId, ...group, meddraCode: code, grade: was, ...name, participants: -1 })
+    if (now !== undefined) deltas.push({ trialId, ...group, meddraCode: code, grade: now, ...name, participants: 1 })
+  }
+  if (deltas.length === 0) return
+  await tx.insert(toxicityCounts).values(deltas).onConflictDoUpdate({
+    target: [toxicityCounts.trialId, toxicityCounts.doseLevel, toxicityCounts.armKey, toxicityCounts.meddraCode, toxicityCounts.grade],
+    set: { participants: sql`${toxicityCounts.participants} + excluded.participants` }
+  })
 }

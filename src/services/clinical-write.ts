@@ -36,32 +36,23 @@ export async function clinicalWrite<T> (
   change: (ctx: WriteContext) => Promise<T>
 ): Promise<WriteResult<T>> {
   try {
-    return await transaction(db, trialId, principal, trigger, change)
+    return await db.transaction(async (tx) => {
+      const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update')
+      if (trial === undefined) throw notFound('Trial')
+      const at = new Date().toISOString()
+      const value = await change({
+        tx,
+        trial,
+        principal,
+        at,
+        audit: async (entry) => { await appendAudit(tx, trialId, principal, entry, at) }
+      })
+      const status = trigger === null ? null : await reevaluateStatus(tx, trialId, { ...trigger, actor: principal.sub }, at)
+      return { value, status }
+    })
   } catch (error) {
+    // A protocol version read inside the rolled-back transaction may never have been committed.
     forgetProtocols(trialId)
     throw error
   }
-}
-
-async function transaction<T> (
-  db: Db,
-  trialId: string,
-  principal: Principal,
-  trigger: Omit<Trigger, 'actor'> | null,
-  change: (ctx: WriteContext) => Promise<T>
-): Promise<WriteResult<T>> {
-  return await db.transaction(async (tx) => {
-    const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update')
-    if (trial === undefined) throw notFound('Trial')
-    const at = new Date().toISOString()
-    const value = await change({
-      tx,
-      trial,
-      principal,
-      at,
-      audit: async (entry) => { await appendAudit(tx, trialId, principal, entry, at) }
-    })
-    const status = trigger === null ? null : await reevaluateStatus(tx, trialId, { ...trigger, actor: principal.sub }, at)
-    return { value, status }
-  })
 }

@@ -1,17 +1,17 @@
-import { and, asc, eq, gt, inArray, max, or, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, max, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { administrations, participants, trialSites } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
-import { forbidden } from '../auth/plugin.js'
 import type { Protocol } from '../domain/protocol.js'
 import { assertCurrentVersion } from '../http/concurrency.js'
+import { rowsAfter } from '../../db/keyset.js'
 import { AppError, conflict, notFound, unprocessable, type FieldError } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
-import { currentStatus, type StatusDocument } from './status.js'
+import { statusInTransaction, type StatusDocument } from './status.js'
 import { requireTrial, toInstant } from './trials.js'
 
 export type ParticipantStatus = 'enrolled' | 'withdrawn' | 'completed'
@@ -152,8 +152,7 @@ function refusal (kind: 'enrolment' | 'administration', status: StatusDocument, 
 export async function gateDosing (
   ctx: WriteContext, kind: 'enrolment' | 'administration', target: { doseLevel: number, armId: string | null }, override: Override | undefined
 ): Promise<void> {
-  const status = await currentStatus(ctx.tx as unknown as Db, ctx.trial.trialId, ctx.at)
-  if (status === null) throw new Error(`trial ${ctx.trial.trialId} has no status`)
+  const status = await statusInTransaction(ctx.tx, ctx.trial.trialId, ctx.at)
   const refused = refusal(kind, status, ctx.trial.dmcHold, target)
   if (refused === null || override !== undefined) return
   // The problem's own `status` member is the HTTP status code (RFC 9457), so the document travels as trialStatus.
@@ -161,9 +160,8 @@ export async function gateDosing (
   throw conflict(kind === 'enrolment' ? 'dose-level-closed' : 'dosing-suspended', refused, body)
 }
 
-function assertOverrideAllowed (principal: Principal, override: Override | undefined): void {
-  if (override !== undefined && principal.role !== 'admin') throw forbidden('Only an admin may override the dose-escalation decision')
-}
+/** An override is part of the decision history: it travels in the trigger of the decision it causes. */
+const overridden = (override: Override | undefined) => override === undefined ? {} : { override: override.reason }
 
 /** The dose level and arm an enrolment asks for, checked against the protocol in force. */
 function assignment (protocol: Protocol, version: number, input: EnrolmentInput): { doseLevel: number, armId: string | null } | FieldError[] {
@@ -190,9 +188,7 @@ function assignment (protocol: Protocol, version: number, input: EnrolmentInput)
 export async function enrolParticipant (
   db: Db, trialId: string, principal: Principal, input: EnrolmentInput, idempotencyKey?: string
 ): Promise<StoredResponse<ParticipantView>> {
-  assertOverrideAllowed(principal, input.override)
-  if (principal.sites !== null && !principal.sites.includes(input.siteId)) throw forbidden('This token does not cover that site')
-  const trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId }
+  const trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId, ...overridden(input.override) }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants`,
@@ -238,9 +234,8 @@ export async function enrolParticipant (
 export async function recordAdministration (
   db: Db, trialId: string, participantId: string, principal: Principal, input: AdministrationInput, idempotencyKey?: string
 ): Promise<StoredResponse<AdministrationView>> {
-  assertOverrideAllowed(principal, input.override)
   const administrationId = uuidv7()
-  const trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId }
+  const trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId, ...overridden(input.override) }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
@@ -329,18 +324,16 @@ export async function withdrawParticipant (
 }
 
 /**
- * Participant-level records are for edc and investigators (own sites),
- * safety monitors and admins; for the DMC only when the protocol unblinds it.
+ * 404 unless the trial exists. Who may read participant-level records (the
+ * DMC only where the protocol unblinds it) is the routes' declared access,
+ * enforced by the auth plugin before the handler runs.
  */
-export async function assertParticipantReader (db: Queryable, trialId: string, principal: Principal): Promise<void> {
-  const trial = await requireTrial(db, trialId)
-  if (principal.role !== 'dmc') return
-  const protocol = await loadProtocol(db, trialId, trial.protocolVersion)
-  if (protocol.dmcUnblinded !== true) throw forbidden('Participant-level records are blinded to the DMC in this trial')
+async function assertTrialExists (db: Queryable, trialId: string): Promise<void> {
+  await requireTrial(db, trialId)
 }
 
 export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantView> {
-  await assertParticipantReader(db, trialId, principal)
+  await assertTrialExists(db, trialId)
   return toParticipantView(await findParticipant(db, trialId, participantId, principal))
 }
 
@@ -350,7 +343,7 @@ export interface ParticipantFilter { siteId?: string | undefined, doseLevel?: nu
 export async function listParticipants (
   db: Queryable, trialId: string, principal: Principal, filter: ParticipantFilter, after: string | undefined, limit: number
 ): Promise<ParticipantView[]> {
-  await assertParticipantReader(db, trialId, principal)
+  await assertTrialExists(db, trialId)
   const rows = await db.select().from(participants).where(and(
     eq(participants.trialId, trialId),
     siteScope(principal),
@@ -366,14 +359,14 @@ export async function listParticipants (
 export async function listAdministrations (
   db: Queryable, trialId: string, participantId: string, principal: Principal, after: [string, string] | undefined, limit: number
 ): Promise<AdministrationView[]> {
-  await assertParticipantReader(db, trialId, principal)
+  await assertTrialExists(db, trialId)
   await findParticipant(db, trialId, participantId, principal)
   const rows = await db.select().from(administrations).where(and(
     eq(administrations.trialId, trialId),
     eq(administrations.participantId, participantId),
     after === undefined
       ? undefined
-      : or(gt(administrations.administeredAt, after[0]), and(eq(administrations.administeredAt, after[0]), gt(administrations.administrationId, after[1])))
+      : rowsAfter([administrations.administeredAt, administrations.administrationId], after)
   )).orderBy(asc(administrations.administeredAt), asc(administrations.administrationId)).limit(limit)
   return rows.map(toAdministrationView)
 }

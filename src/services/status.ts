@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import { and, eq, isNull, or, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adverseEvents, decisions, outbox, participants, trials, trialStatus, webhooks } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
@@ -17,9 +17,11 @@ export interface Trigger {
   entityId?: string
   change?: string
   actor?: string
+  /** an admin's reason for dosing against the decision */
+  override?: string
 }
 
-export type StatusDocument = TrialStatus & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
+export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
 
 export const STATUS_CHANNEL = 'dlt_status'
 
@@ -64,17 +66,11 @@ async function statusInput (db: Queryable, trial: TrialRow) {
   }
 }
 
-async function compute (db: Queryable, trial: TrialRow, asOf: string): Promise<TrialStatus> {
-  const protocol = await loadProtocol(db, trial.trialId, trial.protocolVersion)
-  return evaluateStatus(protocol, await statusInput(db, trial), asOf)
-}
+/** The status as stored and served: the participant-level rows live only in the decision snapshots. */
+type StoredStatus = Omit<TrialStatus, 'participants'>
 
-/** The part of a status whose change makes a new decision record. */
-const decisionKey = (s: TrialStatus) => canonicalJson({
-  state: s.state,
-  decision: s.decision,
-  doseLevels: s.doseLevels.map((d) => [d.doseLevel, d.armId ?? null, d.enrolled, d.evaluable, d.pending, d.dlts, d.open, d.eliminated])
-})
+/** The part of a status whose change makes a new decision record: everything but the clock. */
+const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>) => canonicalJson({ state: s.state, decision: s.decision, doseLevels: s.doseLevels })
 
 /**
  * Re-evaluates the trial inside a clinical write's transaction (the trial row
@@ -83,18 +79,26 @@ const decisionKey = (s: TrialStatus) => canonicalJson({
  * earlier committed write, because all writes of a trial serialise on its lock.
  */
 export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
-  const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
+  // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored status.
+  const [current] = await tx.select({ trial: trials, stored: trialStatus }).from(trials)
+    .leftJoin(trialStatus, eq(trialStatus.trialId, trials.trialId)).where(eq(trials.trialId, trialId))
+  if (current === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
+  const { trial, stored } = current
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)
+  let input = await statusInput(tx, trial)
   // Pending classifications that elapsed time has settled are settled first.
-  const due = await tx.select({ participantId: participants.participantId }).from(participants)
-    .where(and(eq(participants.trialId, trialId), lte(participants.pendingDltUntil, asOf)))
-  for (const { participantId } of due) await reclassifyParticipant(tx, trialId, participantId, protocol, trial.protocolVersion, asOf)
+  const due = input.participants.filter((p) => p.pendingDltUntil !== null && Date.parse(p.pendingDltUntil) <= Date.parse(asOf))
+  if (due.length > 0) {
+    for (const { participantId } of due) await reclassifyParticipant(tx, trialId, participantId, protocol, trial.protocolVersion, asOf)
+    input = await statusInput(tx, trial)
+  }
 
-  const status = evaluateStatus(protocol, await statusInput(tx, trial), asOf)
-  const [stored] = await tx.select().from(trialStatus).where(eq(trialStatus.trialId, trialId))
+  const status = evaluateStatus(protocol, input, asOf)
+  const { participants: _, ...served } = status
+  const nextChangeAt = served.nextChangeAt
   let decisionId = stored?.decisionId
-  if (stored === undefined || decisionKey(stored.status as TrialStatus) !== decisionKey(status)) {
+  const changed = stored === null || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
+  if (changed) {
     decisionId = uuidv7()
     const snapshot = {
       status,
@@ -119,10 +123,14 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
     // Delivered to every instance's SSE subscribers when the transaction commits.
     await tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`)
   }
-  const row = { trialId, status, decisionId: decisionId!, evaluatedAt: asOf, nextChangeAt: status.nextChangeAt }
-  await tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row })
-  return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId: decisionId!, ...status }
+  if (changed || !sameInstant(stored.nextChangeAt, nextChangeAt)) {
+    const row = { trialId, status: served, decisionId: decisionId!, evaluatedAt: asOf, nextChangeAt }
+    await tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row })
+  }
+  return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId: decisionId!, ...served }
 }
+
+const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b))
 
 async function enqueueWebhooks (tx: Tx, trialId: string, payload: Record<string, unknown>): Promise<void> {
   const hooks = await tx.select({ webhookId: webhooks.webhookId }).from(webhooks)
@@ -131,39 +139,44 @@ async function enqueueWebhooks (tx: Tx, trialId: string, payload: Record<string,
   await tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload })))
 }
 
-/**
- * The status as of now. The stored status holds until its nextChangeAt (the
- * next DLT window to close); after that it is re-evaluated under the trial's
- * lock, so a change made by time alone is also recorded as a decision.
- */
-export async function currentStatus (db: Db, trialId: string, asOf = new Date().toISOString()): Promise<StatusDocument | null> {
+/** The stored status row of a trial, with the protocol version in force. */
+async function storedStatus (db: Queryable, trialId: string) {
   const [row] = await db.select({
     status: trialStatus.status,
     decisionId: trialStatus.decisionId,
     nextChangeAt: trialStatus.nextChangeAt,
     protocolVersion: trials.protocolVersion
   }).from(trialStatus).innerJoin(trials, eq(trials.trialId, trialStatus.trialId)).where(eq(trialStatus.trialId, trialId))
+  return row
+}
+
+const stillValid = (nextChangeAt: string | null, asOf: string) => nextChangeAt === null || Date.parse(nextChangeAt) > Date.parse(asOf)
+
+/**
+ * The status as of now. The stored status holds until its nextChangeAt (the
+ * next DLT window to close); after that it is re-evaluated under the trial's
+ * lock, so a change made by time alone is also recorded as a decision.
+ */
+export async function currentStatus (db: Db, trialId: string, asOf = new Date().toISOString()): Promise<StatusDocument | null> {
+  const row = await storedStatus(db, trialId)
   if (row === undefined) return null
-  if (row.nextChangeAt === null || Date.parse(row.nextChangeAt) > Date.parse(asOf)) {
-    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as TrialStatus) }
+  if (stillValid(row.nextChangeAt, asOf)) {
+    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
   }
   return await db.transaction(async (tx) => {
     await tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
-    return await reevaluateStatus(tx, trialId, { type: 'time', change: 'a DLT window or pending classification closed' }, asOf)
+    return await statusInTransaction(tx, trialId, asOf)
   })
 }
 
-/** The status as the engine computes it at any instant, without persisting (what-if and past views). */
-export async function statusAt (db: Queryable, trial: TrialRow, asOf: string): Promise<TrialStatus> {
-  return await compute(db, trial, asOf)
+/** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */
+export async function statusInTransaction (tx: Tx, trialId: string, asOf: string): Promise<StatusDocument> {
+  const row = await storedStatus(tx, trialId)
+  if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
+    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
+  }
+  return await reevaluateStatus(tx, trialId, { type: 'time', change: 'a DLT window or pending classification closed' }, asOf)
 }
 
 /** SHA-256 of a status document: what a DMC signature signs. */
 export const statusHash = (status: unknown): string => createHash('sha256').update(canonicalJson(status)).digest('hex')
-
-/** The newest decision id of a trial. */
-export async function latestDecisionId (db: Queryable, trialId: string): Promise<string | null> {
-  const [row] = await db.select({ decisionId: decisions.decisionId }).from(decisions)
-    .where(eq(decisions.trialId, trialId)).orderBy(desc(decisions.decisionId)).limit(1)
-  return row?.decisionId ?? null
-}

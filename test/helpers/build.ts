@@ -11,13 +11,13 @@ export interface TokenOptions { sub?: string, sites?: string[], trials?: string[
 
 export function signToken (role: Role | string, options: TokenOptions = {}, secret = TEST_SECRET): string {
   const now = options.issuedAt ?? Math.floor(Date.now() / 1000)
-  const sign = createSigner({ key: secret, algorithm: 'HS256', noTimestamp: true })
+  // The signer sets iat from clockTimestamp (it drops an iat given in the payload).
+  const sign = createSigner({ key: secret, algorithm: 'HS256', clockTimestamp: now * 1000 })
   return sign({
     sub: options.sub ?? `${role}-user`,
     role,
     ...(options.sites === undefined ? {} : { sites: options.sites }),
     ...(options.trials === undefined ? {} : { trials: options.trials }),
-    iat: now,
     exp: now + (options.ttlSeconds ?? 3600)
   })
 }
@@ -27,6 +27,8 @@ export const bearer = (role: Role, options?: TokenOptions) => ({ authorization: 
 export interface TestContext {
   app: App
   config: Config
+  /** the PostgreSQL URL of this file's database; undefined on PGlite */
+  databaseUrl: string | undefined
 }
 
 let shared: Promise<TestContext> | undefined
@@ -39,7 +41,7 @@ let shared: Promise<TestContext> | undefined
  */
 export async function build (env: Record<string, string> = {}): Promise<TestContext> {
   shared ??= (async () => {
-    const { database, drop } = await freshDatabase()
+    const { database, url, drop } = await freshDatabase()
     const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', RATE_LIMIT_MAX: '100000', ...env })
     const app = await buildApp(config, { database, logLevel: 'silent' })
     await app.ready()
@@ -47,7 +49,7 @@ export async function build (env: Record<string, string> = {}): Promise<TestCont
       await app.close()
       await drop()
     })
-    return { app, config }
+    return { app, config, databaseUrl: url }
   })()
   return await shared
 }

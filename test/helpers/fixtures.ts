@@ -49,3 +49,35 @@ export async function administer (
     payload: { administeredAt, doseLevel }
   }))
 }
+
+/** 'YYYY-MM-DD' and an RFC 3339 instant (09:00 UTC) `days` days before now: past DLT windows without waiting. */
+export function daysAgo (days: number): { date: string, at: string } {
+  const date = new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10)
+  return { date, at: `${date}T09:00:00.000Z` }
+}
+
+/** A grade 3 Anemia possibly related, with symptoms and treatment: a DLT under the seed's definition when in the window. */
+export const dltAe = (participantId: string, onsetDate: string) => ({
+  participantId, term: 'Anemia', grade: 3, onsetDate, serious: false, attribution: 'possible', clinicalSymptoms: true, requiredMedicalTreatment: true
+})
+
+/** A grade 1 Nausea, unrelated: never a DLT. */
+export const mildAe = (participantId: string, onsetDate: string) => ({
+  participantId, term: 'Nausea', grade: 1, onsetDate, serious: false, attribution: 'unrelated'
+})
+
+export async function reportAe (app: App, trialId: string, payload: Record<string, unknown>): Promise<{ aeId: string, dlt: { isDlt: boolean } }> {
+  return await expectCreated(`report AE for ${String(payload.participantId)}`, await app.inject({
+    method: 'POST',
+    url: `/v1/trials/${trialId}/adverse-events`,
+    headers: bearer('admin'),
+    payload
+  })) as { aeId: string, dlt: { isDlt: boolean } }
+}
+
+/** Enrols and doses a participant `days` days ago. */
+export async function enrolDosed (app: App, trialId: string, participantId: string, doseLevel: number, days: number): Promise<void> {
+  const { date, at } = daysAgo(days)
+  await enrol(app, trialId, participantId, SEED_SITE, doseLevel, date)
+  await administer(app, trialId, participantId, at, doseLevel)
+}

@@ -60,8 +60,13 @@ export interface PendingContext {
 export function decideOverOutcomes (scenarios: DesignDecision[], ctx: PendingContext): DesignDecision {
   const first = scenarios[0]
   const outstanding = ctx.pending + ctx.unfilled
-  const agree = scenarios.every(s => s.action === first.action && s.nextDoseLevel === first.nextDoseLevel)
-  if (agree) {
+  // Agreement includes the MTD: at the top level, 0 of 4 with 2 places open
+  // is 'mtd_reached' whatever happens, but at level 3 or one below it.
+  const agree = scenarios.every(s => s.action === first.action && s.nextDoseLevel === first.nextDoseLevel && (s.mtdDoseLevel ?? null) === (first.mtdDoseLevel ?? null))
+  // An MTD is declared on a complete cohort ("once 6 were treated"), even when
+  // the open places could not change which level it is; stopping for toxicity
+  // needs no such wait.
+  if (agree && !(first.action === 'mtd_reached' && ctx.unfilled > 0)) {
     return {
       ...first,
       eliminated: ctx.eliminated,

@@ -28,6 +28,10 @@ t.test('the highest admissible level needs 6 to be declared the MTD', async tt =
   tt.same(brief(run(2, [[3, 0], [3, 0]])), ['expand_cohort', 2, null], '0/3 at the top dose: expand to 6')
   tt.same(brief(run(2, [[3, 0], [6, 0]])), ['mtd_reached', null, 2], '0/6 at the top dose')
   tt.same(brief(run(2, [[3, 0], [6, 1]])), ['mtd_reached', null, 2], '1/6 at the top dose')
+  // Regression: with 0/4 at the top dose the MTD is level 2 if none of the last two has a DLT,
+  // but level 1 if both have: the cohort must be completed before an MTD is declared.
+  tt.same(brief(run(2, [[6, 1], [4, 0, 0, 4]])), ['expand_cohort', 2, null], '0/4 at the top dose: complete the cohort to 6')
+  tt.same(brief(run(2, [[6, 1], [5, 0, 0, 5]])), ['expand_cohort', 2, null], '0/5 at the top dose: the MTD waits for the sixth')
   tt.same(brief(run(2, [[3, 0], [6, 2]])), ['de_escalate', 1, null],
     '2/6 at the top dose with only 3 below: de-escalate')
   // after de-escalating from level 2 (2/3), level 1 (0/3) is completed to 6; never re-escalate

@@ -1,0 +1,208 @@
+// CDISC SDTM AE domain and its SUPPAE supplemental qualifiers, mapped from
+// stored adverse events: SDTMIG v3.3 section 6.2 (AE), section 4.4.4 (study
+// days), section 8.4 (supplemental qualifiers), with the values of CDISC SDTM
+// Controlled Terminology (codelists NY C66742, OUT C66768, ACN C66767).
+//
+// Sponsor conventions (README "Exports"):
+// - USUBJID = STUDYID-participantId (participant ids already carry the site);
+// - AESPID = the sending system's externalId when given, else the aeId;
+// - AETERM = the verbatim "Other, specify" text when given, else the CTCAE term;
+// - AELLT/AELLTCD and AEDECOD = the CTCAE v5.0 term and its MedDRA code (CTCAE
+//   terms are MedDRA lowest level terms); AEBODSYS/AESOC = its SOC. The codes
+//   of PT, HLT, HLGT and SOC need the licensed MedDRA dictionary: those
+//   Expected variables are present and empty;
+// - seriousness criteria: Y/N for serious AEs, null for non-serious ones
+//   (the criteria are asked only of serious AEs);
+// - AEACN: actionTaken when it is an ACN term (any case, '_' for space), else
+//   null with the text in AEACNOTH;
+// - study days count from the date (UTC) of the first administration (RFSTDTC).
+import type { AeOutcome, Attribution } from './sae-clocks.js'
+
+/** SDTMIG v3.3 AE variables this service fills (or must carry, Expected ones), in SDTMIG order. */
+export const AE_VARIABLES = [
+  'STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AELLT', 'AELLTCD', 'AEDECOD', 'AEPTCD',
+  'AEHLT', 'AEHLTCD', 'AEHLGT', 'AEHLGTCD', 'AEBODSYS', 'AEBDSYCD', 'AESOC', 'AESOCCD', 'AESER', 'AEACN',
+  'AEACNOTH', 'AEREL', 'AEOUT', 'AESCONG', 'AESDISAB', 'AESDTH', 'AESHOSP', 'AESLIFE', 'AESMIE', 'AETOXGR',
+  'AESTDTC', 'AEENDTC', 'AESTDY', 'AEENDY'
+] as const
+
+/** SDTMIG v3.3 section 8.4.1: the SUPP-- dataset structure. */
+export const SUPPAE_VARIABLES = ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'] as const
+
+export type SdtmValue = string | number | null
+export type AeDatasetRow = Record<typeof AE_VARIABLES[number], SdtmValue>
+export type SuppaeRow = Record<typeof SUPPAE_VARIABLES[number], SdtmValue>
+
+/** An adverse event as it stood at one version (the fields of the stored AE record that the exports read). */
+export interface AeSnapshot {
+  aeId: string
+  version: number
+  participantId: string
+  term: string
+  meddraCode: string
+  soc: string
+  otherSpecify: string | null
+  grade: number
+  onsetDate: string
+  resolvedDate: string | null
+  serious: boolean
+  seriousnessCriteria: readonly string[]
+  attribution: Attribution
+  outcome: AeOutcome | null
+  actionTaken: string | null
+  externalId: string | null
+  nullified: boolean
+  dlt: { isDlt: boolean, protocolVersion: number, adjudicated: boolean | null }
+}
+
+/** The sponsor's mapping of the NCI attribution scale to AEREL (README "Exports"). */
+export const AEREL: Readonly<Record<Attribution, string>> = {
+  unrelated: 'NOT RELATED',
+  unlikely: 'UNLIKELY RELATED',
+  possible: 'POSSIBLY RELATED',
+  probable: 'PROBABLY RELATED',
+  definite: 'RELATED'
+}
+
+/** Codelist OUT (C66768). */
+export const AEOUT: Readonly<Record<AeOutcome, string>> = {
+  recovered: 'RECOVERED/RESOLVED',
+  recovering: 'RECOVERING/RESOLVING',
+  not_recovered: 'NOT RECOVERED/NOT RESOLVED',
+  recovered_with_sequelae: 'RECOVERED/RESOLVED WITH SEQUELAE',
+  fatal: 'FATAL',
+  unknown: 'UNKNOWN'
+}
+
+/** Codelist ACN (C66767), non-extensible. */
+export const ACN_TERMS: ReadonlySet<string> = new Set([
+  'DOSE INCREASED', 'DOSE NOT CHANGED', 'DOSE RATE REDUCED', 'DOSE REDUCED', 'DRUG INTERRUPTED', 'DRUG WITHDRAWN', 'NOT APPLICABLE', 'UNKNOWN'
+])
+
+/** AEACN when the action taken is an ACN term; otherwise AEACNOTH keeps the text as given. */
+export function actionTaken (text: string | null): { AEACN: string | null, AEACNOTH: string | null } {
+  if (text === null) return { AEACN: null, AEACNOTH: null }
+  const term = text.trim().replace(/[\s_]+/g, ' ').toUpperCase()
+  return ACN_TERMS.has(term) ? { AEACN: term, AEACNOTH: null } : { AEACN: null, AEACNOTH: text.trim() }
+}
+
+const yn = (value: boolean): 'Y' | 'N' => value ? 'Y' : 'N'
+
+const DAY_MS = 86_400_000
+const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS
+
+/** The calendar date (UTC) of an instant: the date part of RFSTDTC for a first administration. */
+export const utcDate = (instant: string): string => new Date(Date.parse(instant)).toISOString().slice(0, 10)
+
+/**
+ * SDTMIG v3.3 section 4.4.4: --DY = date - RFSTDTC + 1 on or after the
+ * reference date, date - RFSTDTC before it; there is no day 0. Null when
+ * either date is unknown.
+ */
+export function studyDay (date: string | null, reference: string | null): number | null {
+  if (date === null || reference === null) return null
+  const days = dayNumber(date) - dayNumber(reference)
+  return days >= 0 ? days + 1 : days
+}
+
+/**
+ * The versions of one AE that become AE records. One record per grade: of
+ * each run of consecutive versions at the same grade, its last version (the
+ * latest follow-up recorded while the AE stood at that grade). Collapsed: one
+ * record, the latest version, at the worst grade recorded. None when the
+ * latest version is nullified. `versions` are oldest first.
+ */
+export function gradeRecords (versions: readonly AeSnapshot[], collapse: boolean): AeSnapshot[] {
+  const last = versions[versions.length - 1]
+  if (last === undefined || last.nullified) return []
+  if (collapse) return [{ ...last, grade: Math.max(...versions.map((v) => v.grade)) }]
+  return versions.filter((v, i) => i === versions.length - 1 || versions[i + 1]!.grade !== v.grade)
+}
+
+const SERIOUSNESS_VARIABLES = [
+  ['AESCONG', 'congenital_anomaly'],
+  ['AESDISAB', 'disability'],
+  ['AESDTH', 'death'],
+  ['AESHOSP', 'hospitalization'],
+  ['AESLIFE', 'life_threatening'],
+  ['AESMIE', 'important_medical_event']
+] as const
+
+export interface Subject {
+  studyId: string
+  participantId: string
+  /** date of the first administration (RFSTDTC), null when never dosed */
+  rfstdtc: string | null
+}
+
+export const usubjid = (studyId: string, participantId: string) => `${studyId}-${participantId}`
+
+/** One AE dataset row. */
+export function aeRow (ae: AeSnapshot, seq: number, subject: Subject): AeDatasetRow {
+  const criteria = Object.fromEntries(SERIOUSNESS_VARIABLES.map(([variable, criterion]) =>
+    [variable, ae.serious ? yn(ae.seriousnessCriteria.includes(criterion)) : null])) as Record<typeof SERIOUSNESS_VARIABLES[number][0], SdtmValue>
+  return {
+    STUDYID: subject.studyId,
+    DOMAIN: 'AE',
+    USUBJID: usubjid(subject.studyId, subject.participantId),
+    AESEQ: seq,
+    AESPID: ae.externalId ?? ae.aeId,
+    AETERM: ae.otherSpecify ?? ae.term,
+    AELLT: ae.term,
+    AELLTCD: Number(ae.meddraCode),
+    AEDECOD: ae.term,
+    AEPTCD: null,
+    AEHLT: null,
+    AEHLTCD: null,
+    AEHLGT: null,
+    AEHLGTCD: null,
+    AEBODSYS: ae.soc,
+    AEBDSYCD: null,
+    AESOC: ae.soc,
+    AESOCCD: null,
+    AESER: yn(ae.serious),
+    ...actionTaken(ae.actionTaken),
+    AEREL: AEREL[ae.attribution],
+    AEOUT: ae.outcome === null ? null : AEOUT[ae.outcome],
+    ...criteria,
+    AETOXGR: String(ae.grade),
+    AESTDTC: ae.onsetDate,
+    AEENDTC: ae.resolvedDate,
+    AESTDY: studyDay(ae.onsetDate, subject.rfstdtc),
+    AEENDY: studyDay(ae.resolvedDate, subject.rfstdtc)
+  }
+}
+
+const byOnset = (a: AeSnapshot, b: AeSnapshot) =>
+  a.onsetDate !== b.onsetDate ? (a.onsetDate < b.onsetDate ? -1 : 1) : a.aeId !== b.aeId ? (a.aeId < b.aeId ? -1 : 1) : a.version - b.version
+
+/** A subject's AE records in a stable order (onset, aeId, version) with AESEQ 1, 2, ... */
+export function subjectRows (records: readonly AeSnapshot[], subject: Subject): Array<{ ae: AeSnapshot, row: AeDatasetRow }> {
+  return [...records].sort(byOnset).map((ae, i) => ({ ae, row: aeRow(ae, i + 1, subject) }))
+}
+
+/**
+ * The SUPPAE records of one AE record: the DLT flag in force at that version
+ * (QORIG Assigned when adjudicated, Derived when computed by the protocol's
+ * DLT definition) and the protocol version that classified it.
+ */
+export function suppaeRows (ae: AeSnapshot, row: AeDatasetRow): SuppaeRow[] {
+  const parent = { STUDYID: row.STUDYID, RDOMAIN: 'AE', USUBJID: row.USUBJID, IDVAR: 'AESEQ', IDVARVAL: String(row.AESEQ) }
+  return [
+    { ...parent, QNAM: 'AEDLT', QLABEL: 'Dose-Limiting Toxicity', QVAL: yn(ae.dlt.isDlt), QORIG: ae.dlt.adjudicated === null ? 'Derived' : 'Assigned', QEVAL: null },
+    { ...parent, QNAM: 'AEDLTPV', QLABEL: 'DLT Protocol Version', QVAL: String(ae.dlt.protocolVersion), QORIG: 'Derived', QEVAL: null }
+  ]
+}
+
+/** RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF; quotes doubled. Null is empty. */
+export function csvField (value: SdtmValue): string {
+  if (value === null) return ''
+  const text = String(value)
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** One RFC 4180 record, CRLF-terminated. */
+export const csvRecord = (values: readonly SdtmValue[]): string => values.map(csvField).join(',') + '\r\n'
+
+/** A dataset row's values in the dataset's variable order. */
+export const inOrder = <V extends string>(variables: readonly V[], row: Record<V, SdtmValue>): SdtmValue[] => variables.map((v) => row[v])

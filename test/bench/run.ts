@@ -1,0 +1,322 @@
+// `npm run bench [-- --size=N --duration=S --connections=C --warmup=S --json=PATH --skip-pglite --pool=N --cpu-prof=DIR]`
+//
+// Issue 9's benchmark: a throwaway PostgreSQL cluster (or a fresh database on
+// DATABASE_URL's server), a generated dataset, the service and a bare Fastify
+// + postgres baseline as child processes on loopback, autocannon against
+// both, the service's peak RSS from /proc, the AE POST once more on embedded
+// PGlite; one table on stdout (progress on stderr), the figures as JSON with
+// --json. Not part of the tap suite; nothing here asserts timings.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import postgres, { type Sql } from 'postgres'
+import { Api, signer } from './api.js'
+import { startCluster, type Cluster } from './cluster.js'
+import { generateDataset, generateEmbeddedDataset } from './dataset.js'
+import { freePort, killAllChildren, RssSampler, spawnNode, waitReady, type Child } from './processes.js'
+import { checkTargets, formatTable, row, type Report } from './report.js'
+import {
+  aePost, baselineInsert, baselineSelect, listGet, measure, PgStats, statusGet, summaryGet, type Figures, type RunOptions
+} from './scenarios.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '5' },
+    pool: { type: 'string', default: '10' },
+    json: { type: 'string' },
+    'skip-pglite': { type: 'boolean', default: false },
+    'pglite-duration': { type: 'string', default: '10' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false }
+  }
+})
+
+if (args.help) {
+  process.stdout.write('npm run bench -- [--size=100000] [--duration=20] [--connections=64] [--warmup=5] [--pool=10] ' +
+    '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list] [--cpu-prof=DIR]\n' +
+    '  --only: run these service scenarios only (with the baseline they are compared with), e.g. to profile one with --cpu-prof\n')
+  process.exit(0)
+}
+
+const int = (name: string, value: string, min: number, max: number) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`--${name} must be an integer from ${min} to ${max}\n`)
+    process.exit(2)
+  }
+  return n
+}
+const size = int('size', args.size, 1000, 2_000_000)
+const opts: RunOptions = {
+  duration: int('duration', args.duration, 1, 600),
+  connections: int('connections', args.connections, 1, 1000),
+  warmup: int('warmup', args.warmup, 0, 120)
+}
+const pool = int('pool', args.pool, 1, 200)
+const pgliteDuration = Math.min(opts.duration, int('pglite-duration', args['pglite-duration'], 1, 600))
+const SCENARIOS = ['post', 'status', 'summary', 'list'] as const
+const only = new Set(args.only === undefined ? SCENARIOS : args.only.split(',').map((s) => s.trim()))
+for (const s of only) {
+  if (!(SCENARIOS as readonly string[]).includes(s)) {
+    process.stderr.write(`--only: unknown scenario ${s} (known: ${SCENARIOS.join(', ')})\n`)
+    process.exit(2)
+  }
+}
+const wanted = (s: typeof SCENARIOS[number]) => only.has(s)
+
+const t0 = Date.now()
+// Other work on the machine skews every figure: the report shows the load around the run.
+const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)))
+const log = (line: string) => { process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`) }
+
+// Everything the run started, undone on any exit path.
+let cluster: Cluster | null = null
+const cleanups: Array<() => Promise<void>> = []
+const tempDirs: string[] = []
+
+function hardCleanup (): void {
+  killAllChildren()
+  cluster?.stop()
+  cluster = null
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true })
+}
+process.on('exit', hardCleanup)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`)
+    hardCleanup()
+    process.exit(130)
+  })
+}
+
+// Bounded in time: dataset (about a minute per 250,000 AEs on 2 cores), 9 runs, starts and stops.
+const limitMs = 10 * 60_000 + Math.ceil(size / 250_000) * 90_000 + 10 * (opts.duration + opts.warmup + 30) * 1000
+const watchdog = setTimeout(() => {
+  log(`time limit of ${(limitMs / 60_000).toFixed(0)} min reached: stopping`)
+  hardCleanup()
+  process.exit(3)
+}, limitMs)
+
+async function freshDatabase (url: string): Promise<{ url: string, sql: Sql, drop: () => Promise<void> }> {
+  const name = `dlt_bench_${process.pid}_${randomBytes(3).toString('hex')}`
+  const admin = postgres(url, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const u = new URL(url)
+  u.pathname = `/${name}`
+  const sql = postgres(u.toString(), { max: 4, onnotice: () => {} })
+  return {
+    url: u.toString(),
+    sql,
+    drop: async () => {
+      await sql.end({ timeout: 5 })
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end({ timeout: 5 })
+    }
+  }
+}
+
+async function startService (name: string, env: Record<string, string>, logFile: string): Promise<Child> {
+  const port = await freePort()
+  // One directory per service; Node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.cpuprofile (thread 0 is the main thread).
+  const prof = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(args['cpu-prof'], name)}`]
+  const child = spawnNode({
+    name,
+    args: [...prof, '--import', 'tsx', 'src/server.ts'],
+    cwd: ROOT,
+    port,
+    logFile,
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_POOL_MAX: String(pool), ...env }
+  })
+  await waitReady(child, '/ready', 180_000)
+  return child
+}
+
+async function main (): Promise<void> {
+  const logDir = mkdtempSync(join(tmpdir(), 'dlt-bench-logs.'))
+  log(`child process logs in ${logDir} (removed when the run succeeds)`)
+
+  let adminUrl = process.env.DATABASE_URL
+  let dbKind: Report['database']['kind'] = 'DATABASE_URL'
+  if (adminUrl === undefined || adminUrl === '') {
+    cluster = await startCluster(log)
+    if (cluster === null) throw new Error('no PostgreSQL cluster could be started; set DATABASE_URL to a server where this run may create a database')
+    adminUrl = cluster.url
+    dbKind = 'own cluster'
+  }
+  const db = await freshDatabase(adminUrl)
+  cleanups.push(db.drop)
+  let stats = new PgStats(null)
+  try {
+    await db.sql.unsafe('create extension if not exists pg_stat_statements')
+    await db.sql.unsafe('select pg_stat_statements_reset()')
+    stats = new PgStats(db.sql)
+  } catch {
+    log('pg_stat_statements is not available: no per-query figures')
+  }
+  const [settings] = await db.sql.unsafe<Array<{ v: string }>>(`
+    select 'PostgreSQL ' || current_setting('server_version') || ', fsync=' || current_setting('fsync') ||
+      ', synchronous_commit=' || current_setting('synchronous_commit') || ', shared_buffers=' || current_setting('shared_buffers') as v`)
+
+  const secret = randomBytes(32).toString('base64url')
+  const sign = signer(secret)
+  log('starting the service on PostgreSQL')
+  const service = await startService('service', { DATABASE_URL: db.url, JWT_SECRET: secret, SEED_ON_START: 'true' }, join(logDir, 'service.log'))
+  cleanups.push(async () => { await service.stop() })
+  const rss = new RssSampler(service.pid)
+
+  log(`generating the dataset (--size=${size})`)
+  const data = await generateDataset(db.sql, new Api(service.url, sign('admin')), size, log)
+  log(`dataset ready in ${data.seconds.toFixed(0)} s`)
+
+  log('starting the baseline server')
+  const basePort = await freePort()
+  const baseline = spawnNode({
+    name: 'baseline',
+    args: ['--import', 'tsx', 'test/bench/baseline.ts'],
+    cwd: ROOT,
+    port: basePort,
+    logFile: join(logDir, 'baseline.log'),
+    env: { DATABASE_URL: db.url, PORT: String(basePort), DB_POOL_MAX: String(pool) }
+  })
+  cleanups.push(async () => { await baseline.stop() })
+  await waitReady(baseline, '/ready', 60_000)
+
+  const edc = sign('edc')
+  const monitor = sign('safety_monitor')
+  const runs: Record<string, Figures> = {}
+  const onService = () => ({
+    before: () => { rss.enter('measured') },
+    after: () => {
+      const peak = rss.phases.get('measured')
+      rss.enter(null)
+      return peak
+    }
+  })
+  let peakMeasured = 0
+  const serviceRun = async (scenario: Parameters<typeof measure>[0]) => {
+    rss.phases.delete('measured')
+    const f = await measure(scenario, opts, stats, log, onService())
+    peakMeasured = Math.max(peakMeasured, f.peakRssBytes ?? 0)
+    runs[f.scenario] = f
+  }
+  const checkpoint = async () => { await db.sql.unsafe('checkpoint').catch(() => {}) }
+
+  log('measuring')
+  if (wanted('post')) {
+    await checkpoint()
+    runs['baseline insert'] = await measure(baselineInsert(baseline.url, data.targets), opts, stats, log)
+    await checkpoint()
+    await serviceRun(aePost(service.url, edc, data.targets))
+    await checkpoint()
+  }
+  if (wanted('status') || wanted('summary') || wanted('list')) {
+    runs['baseline select'] = await measure(baselineSelect(baseline.url, data.baselineIds), opts, stats, log)
+  }
+  if (wanted('status')) {
+    await serviceRun(statusGet(service.url, monitor, data.trials.map((t) => t.trialId), 'status GET', `GET /v1/trials/{trialId}/status, rotating over ${data.trials.length} trials`))
+    await serviceRun(statusGet(service.url, monitor, [data.medium.trialId], 'status GET medium', `GET /v1/trials/${data.medium.trialId}/status (${data.medium.aes} AEs)`))
+    await serviceRun(statusGet(service.url, monitor, [data.big.trialId], 'status GET big', `GET /v1/trials/${data.big.trialId}/status (${data.big.aes} AEs)`))
+  }
+  if (wanted('summary')) await serviceRun(summaryGet(service.url, monitor, data.big.trialId, data.big.aes))
+  if (wanted('list')) await serviceRun(listGet(service.url, monitor, data.big.trialId, data.big.aes))
+  rss.stop()
+
+  log('stopping the service and the baseline')
+  await baseline.stop()
+  await service.stop()
+
+  let pglitePeak: number | undefined
+  if (!args['skip-pglite'] && wanted('post')) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dlt-bench-pglite.'))
+    tempDirs.push(dataDir)
+    log(`starting the service on embedded PGlite (DATA_DIR ${dataDir})`)
+    const embedded = await startService('service-pglite', { DATA_DIR: dataDir, JWT_SECRET: secret }, join(logDir, 'service-pglite.log'))
+    cleanups.push(async () => { await embedded.stop() })
+    const pgRss = new RssSampler(embedded.pid)
+    const targets = await generateEmbeddedDataset(new Api(embedded.url, sign('admin')), 10, 10, log)
+    pgRss.enter('measured')
+    const f = await measure(aePost(embedded.url, edc, targets, 'AE POST (PGlite)'), { ...opts, duration: pgliteDuration }, new PgStats(null), log)
+    pglitePeak = pgRss.phases.get('measured')
+    pgRss.stop()
+    if (pglitePeak !== undefined) f.peakRssBytes = pglitePeak
+    runs[f.scenario] = f
+    await embedded.stop()
+  }
+
+  const ins = runs['baseline insert']
+  const sel = runs['baseline select']
+  const labelled: Array<[string, Figures | undefined, string]> = [
+    ['AE POST', ins, 'AE POST'],
+    ['status GET', sel, 'status GET'],
+    ['status GET medium', sel, `status GET, ${data.medium.aes} AEs`],
+    ['status GET big', sel, `status GET, ${data.big.aes} AEs`],
+    ['summary GET', sel, `summary GET, ${data.big.aes} AEs`],
+    ['AE list page GET', sel, `AE list page GET, ${data.big.aes} AEs`],
+    ['AE POST (PGlite)', ins, `AE POST on PGlite (${pgliteDuration} s)`],
+    ['baseline insert', undefined, 'baseline insert'],
+    ['baseline select', undefined, 'baseline select']
+  ]
+  const rows = labelled.filter(([name]) => runs[name] !== undefined).map(([name, base, label]) => row(runs[name]!, base, label))
+  const report: Report = {
+    startedAt: new Date(t0).toISOString(),
+    machine: {
+      cpus: cpus().length,
+      memoryMb: Math.round(totalmem() / 1024 / 1024),
+      node: process.version,
+      platform: process.platform,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2)))
+    },
+    options: { size, ...opts, pool, pgliteDuration, skipPglite: args['skip-pglite'], only: [...only] },
+    database: { kind: dbKind, settings: settings!.v },
+    dataset: {
+      aeTotal: data.aeTotal,
+      participants: data.participantTotal,
+      trials: data.trials.length,
+      bigTrial: { trialId: data.big.trialId, aes: data.big.aes },
+      mediumTrial: { trialId: data.medium.trialId, aes: data.medium.aes },
+      seconds: data.seconds,
+      notes: [
+        'bulk-loaded participants, administrations and AEs have no audit, version or decision rows; each trial\'s creation and its last enrolment and administration went through the API (audited, status evaluated)',
+        'bulk AEs are classified by src/domain/dlt.ts and participants\' DLT facts summed from those verdicts, as the write path stores them',
+        `service and baseline share the database, the pool size (${pool}) and the machine with autocannon and PostgreSQL`,
+        `AE POSTs rotate over all ${data.targets.length} participants of the synthetic trials; status GETs use a safety_monitor token, AE POSTs an edc token`,
+        'PGlite: 10 trials x 10 participants made through the API; its ratio is against the PostgreSQL baseline insert'
+      ]
+    },
+    runs,
+    rows,
+    peakRssBytes: { measuredRuns: peakMeasured, wholeRun: rss.peak, ...(pglitePeak === undefined ? {} : { pgliteService: pglitePeak }) },
+    targets: checkTargets(runs, peakMeasured, data.big.aes, data.medium.aes)
+  }
+  process.stdout.write(formatTable(report))
+  if (args.json !== undefined) {
+    writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n')
+    log(`figures written to ${args.json}`)
+  }
+  tempDirs.push(logDir)
+}
+
+let code = 0
+try {
+  await main()
+} catch (error) {
+  log(`failed: ${(error as Error).stack ?? String(error)}`)
+  code = 1
+} finally {
+  for (const undo of cleanups.reverse()) {
+    try { await undo() } catch (error) { log(`cleanup: ${(error as Error).message}`) }
+  }
+  clearTimeout(watchdog)
+  hardCleanup()
+}
+process.exit(code)

@@ -1,0 +1,221 @@
+// The measured scenarios: autocannon runs whose requests rotate over trials,
+// participants and pages, plus what the database did meanwhile
+// (pg_stat_statements, when the cluster has it).
+import autocannon, { type RawRequest, type Result } from 'autocannon'
+import type { Sql } from 'postgres'
+import { encodeCursor } from '../../src/http/pagination.js'
+import type { AeTarget } from './dataset.js'
+import { DAY_MS, dayOf, drawAe, pickInt, random, todayMs } from './workload.js'
+
+export interface RunOptions { connections: number, duration: number, warmup: number }
+
+export interface QueryStat { query: string, calls: number, totalMs: number, meanMs: number, rows: number }
+
+export interface Figures {
+  scenario: string
+  target: string
+  requestsPerSecond: number
+  p50Ms: number
+  p90Ms: number
+  p99Ms: number
+  maxMs: number
+  requests: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  statusCodes: Record<string, number>
+  durationS: number
+  /** the service's peak RSS during this run, bytes (service scenarios only) */
+  peakRssBytes?: number
+  /** statements per request and the statements with most total time, when pg_stat_statements is loaded */
+  db?: { statementsPerRequest: number, dbMsPerRequest: number, top: QueryStat[] }
+}
+
+export interface Scenario {
+  name: string
+  /** what it measures, in words, for the report */
+  target: string
+  base: string
+  headers: Record<string, string>
+  /** the request each call sends: path, method, body */
+  next: () => RawRequest
+}
+
+const json = { 'content-type': 'application/json' }
+
+async function fire (scenario: Scenario, connections: number, duration: number): Promise<Result> {
+  return await autocannon({
+    url: scenario.base,
+    connections,
+    duration,
+    timeout: 30,
+    headers: scenario.headers,
+    requests: [{ setupRequest: (req) => ({ ...req, ...scenario.next() }) }]
+  })
+}
+
+export class PgStats {
+  constructor (private readonly sql: Sql | null) {}
+
+  async reset (): Promise<void> {
+    if (this.sql === null) return
+    await this.sql.unsafe('select pg_stat_statements_reset()')
+  }
+
+  async read (requests: number): Promise<Figures['db']> {
+    if (this.sql === null || requests === 0) return undefined
+    const rows = await this.sql.unsafe<Array<{ query: string, calls: string, total: number, rows: string }>>(`
+      select query, calls, total_exec_time as total, rows from pg_stat_statements
+      where query not ilike '%pg_stat_statements%' and dbid = (select oid from pg_database where datname = current_database())
+      order by total_exec_time desc`)
+    const calls = rows.reduce((n, r) => n + Number(r.calls), 0)
+    const total = rows.reduce((n, r) => n + r.total, 0)
+    return {
+      statementsPerRequest: calls / requests,
+      dbMsPerRequest: total / requests,
+      top: rows.slice(0, 8).map((r) => ({
+        query: r.query.replace(/\s+/g, ' ').slice(0, 300),
+        calls: Number(r.calls),
+        totalMs: Math.round(r.total),
+        meanMs: Number((r.total / Number(r.calls)).toFixed(3)),
+        rows: Number(r.rows)
+      }))
+    }
+  }
+}
+
+/** Warm-up, then the measured run; `around` brackets the measured run (RSS phase, statement stats). */
+export async function measure (
+  scenario: Scenario, opts: RunOptions, stats: PgStats, log: (line: string) => void,
+  around: { before?: () => void, after?: () => number | undefined } = {}
+): Promise<Figures> {
+  if (opts.warmup > 0) {
+    log(`  ${scenario.name}: warm-up ${opts.warmup} s`)
+    await fire(scenario, opts.connections, opts.warmup)
+  }
+  await stats.reset()
+  around.before?.()
+  log(`  ${scenario.name}: ${opts.duration} s x ${opts.connections} connections`)
+  const r = await fire(scenario, opts.connections, opts.duration)
+  const peak = around.after?.()
+  const requests = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
+  const figures: Figures = {
+    scenario: scenario.name,
+    target: scenario.target,
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p90Ms: r.latency.p90,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    requests,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([k, v]) => [k, Number(v.count)])),
+    durationS: r.duration,
+    ...(peak === undefined ? {} : { peakRssBytes: peak })
+  }
+  const db = await stats.read(requests)
+  if (db !== undefined) figures.db = db
+  log(`  ${scenario.name}: ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`)
+  return figures
+}
+
+/** A valid new AE for a participant: today or up to a week ago, grade 1-3, not serious (no SAE stopping rule fires). */
+export function aeBody (rand: () => number, t: AeTarget) {
+  const d = drawAe(rand)
+  const onset = todayMs() - pickInt(rand, 0, 6) * DAY_MS
+  return {
+    participantId: t.participantId,
+    term: d.entry.term,
+    grade: d.grade,
+    onsetDate: dayOf(onset),
+    ...(d.resolvedAfterDays !== null && onset + d.resolvedAfterDays * DAY_MS <= todayMs() ? { resolvedDate: dayOf(onset + d.resolvedAfterDays * DAY_MS) } : {}),
+    serious: false,
+    attribution: d.attribution,
+    clinicalSymptoms: d.clinicalSymptoms,
+    requiredMedicalTreatment: d.requiredMedicalTreatment
+  }
+}
+
+const rotate = <T>(items: T[]) => {
+  let i = 0
+  return () => items[i++ % items.length]!
+}
+
+export function aePost (base: string, token: string, targets: AeTarget[], name = 'AE POST'): Scenario {
+  const rand = random(7)
+  const nextTarget = rotate(targets)
+  return {
+    name,
+    target: `POST /v1/trials/{trialId}/adverse-events, rotating over ${targets.length} participants`,
+    base,
+    headers: { ...json, authorization: `Bearer ${token}` },
+    next: () => {
+      const t = nextTarget()
+      return { method: 'POST', path: `/v1/trials/${t.trialId}/adverse-events`, body: JSON.stringify(aeBody(rand, t)) }
+    }
+  }
+}
+
+export function baselineInsert (base: string, targets: AeTarget[]): Scenario {
+  const rand = random(7)
+  const nextTarget = rotate(targets)
+  return {
+    name: 'baseline insert',
+    target: 'POST /insert (one row, same width as adverse_events)',
+    base,
+    headers: json,
+    next: () => {
+      const t = nextTarget()
+      const d = drawAe(rand)
+      const body = { ...aeBody(rand, t), siteId: t.siteId, doseLevel: t.doseLevel, term: d.entry.term, meddraCode: d.entry.meddraCode, soc: d.entry.soc }
+      return { method: 'POST', path: '/insert', body: JSON.stringify(body) }
+    }
+  }
+}
+
+export function baselineSelect (base: string, ids: string[]): Scenario {
+  const nextId = rotate(ids)
+  return { name: 'baseline select', target: 'GET /select/:id (one row by primary key)', base, headers: {}, next: () => ({ method: 'GET', path: `/select/${nextId()}` }) }
+}
+
+export function statusGet (base: string, token: string, trialIds: string[], name: string, target: string): Scenario {
+  const nextTrial = rotate(trialIds)
+  return {
+    name,
+    target,
+    base,
+    headers: { authorization: `Bearer ${token}` },
+    next: () => ({ method: 'GET', path: `/v1/trials/${nextTrial()}/status` })
+  }
+}
+
+export function summaryGet (base: string, token: string, trialId: string, aes: number): Scenario {
+  return {
+    name: 'summary GET',
+    target: `GET /v1/trials/${trialId}/summary (${aes} AEs)`,
+    base,
+    headers: { authorization: `Bearer ${token}` },
+    next: () => ({ method: 'GET', path: `/v1/trials/${trialId}/summary` })
+  }
+}
+
+/** One page of 50: a quarter first pages, the rest pages starting at a random onset date (a cursor the service could have issued). */
+export function listGet (base: string, token: string, trialId: string, aes: number): Scenario {
+  const rand = random(11)
+  const span = 400
+  let i = 0
+  return {
+    name: 'AE list page GET',
+    target: `GET /v1/trials/${trialId}/adverse-events?limit=50 (${aes} AEs; 1/4 first page, 3/4 cursor pages)`,
+    base,
+    headers: { authorization: `Bearer ${token}` },
+    next: () => {
+      const path = `/v1/trials/${trialId}/adverse-events?limit=50`
+      if (i++ % 4 === 0) return { method: 'GET', path }
+      const cursor = encodeCursor([dayOf(todayMs() - pickInt(rand, 1, span) * DAY_MS), '00000000-0000-0000-0000-000000000000'])
+      return { method: 'GET', path: `${path}&cursor=${cursor}` }
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import t from 'tap'
+import {
+  AE_GRADE_EXTENSION, BUNDLE_END, DLT_EXTENSION, GRADE_CONCEPTS, OUTCOMES, adverseEventResource, bundleEntry, bundleStart,
+  causalityAssessment, patientResource, researchStudyResource, researchSubjectResource, severity, urnUuid, type FhirAe
+} from '../../src/domain/fhir.js'
+import { fhirSchemaErrors } from '../helpers/fhir-validator.js'
+
+// Expected codes are those of the published terminologies, not of the mapper:
+// - FHIR R4 (4.0.1) code systems adverse-event-severity (mild | moderate | severe),
+//   adverse-event-seriousness (serious | non-serious), adverse-event-outcome
+//   (resolved | recovering | ongoing | resolvedWithSequelae | fatal | unknown),
+//   adverse-event-causality-assess (WHO-UMC: Certain, Probably-Likely, Possible, Unlikely, ...);
+// - HL7 THO value set adverse-event-clinical-research-grades (NCI Thesaurus
+//   C41338, C41339, C41340, C41337, C48275 for grades 1-5);
+// - HL7 AE Clinical Research R4 Backport IG, extension ae-grade.
+// Every resource is also validated against HL7's official FHIR R4 JSON schema.
+
+const ae = (over: Partial<FhirAe> = {}): FhirAe => ({
+  aeId: '0190a000-0000-7000-8000-000000000001',
+  version: 3,
+  participantId: '001-0003',
+  term: 'Anemia',
+  meddraCode: '10002272',
+  soc: 'Blood and lymphatic system disorders',
+  otherSpecify: null,
+  grade: 3,
+  onsetDate: '2025-01-08',
+  resolvedDate: null,
+  serious: false,
+  seriousnessCriteria: [],
+  attribution: 'possible',
+  outcome: null,
+  actionTaken: null,
+  externalId: null,
+  nullified: false,
+  dlt: { isDlt: true, protocolVersion: 2, adjudicated: null },
+  doseLevel: 2,
+  awareAt: '2025-01-08T10:00:00.000Z',
+  createdAt: '2025-01-08T10:05:00.000Z',
+  updatedAt: '2025-01-09T08:00:00.000Z',
+  ...over
+})
+
+const STUDY = '6b3a4a52-7c3f-5d21-9a4e-0f1f2e3d4c5b'
+const PATIENT = '1c0e3a11-2b4d-5e6f-8a9b-0c1d2e3f4a5b'
+const SUBJECT = '2d1f4b22-3c5e-5f70-9bac-1d2e3f4a5b6c'
+const refs = { study: STUDY, patient: PATIENT }
+const participant = {
+  patientUuid: PATIENT, subjectUuid: SUBJECT, studyUuid: STUDY, trialId: 'NCT07295067', participantId: '001-0003', doseLevel: 2, armId: null, withdrawn: false
+}
+
+t.test('severity from the CTCAE grade and the NCI grade concepts', async t => {
+  t.same([1, 2, 3, 4, 5].map((g) => severity(g).code), ['mild', 'moderate', 'severe', 'severe', 'severe'])
+  t.same(severity(2), { system: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity', code: 'moderate', display: 'Moderate' })
+  t.same([1, 2, 3, 4, 5].map((g) => GRADE_CONCEPTS[g]!.code), ['C41338', 'C41339', 'C41340', 'C41337', 'C48275'])
+  t.same(Object.fromEntries(Object.entries(OUTCOMES).map(([k, c]) => [k, c.code])), {
+    recovered: 'resolved', recovering: 'recovering', not_recovered: 'ongoing', recovered_with_sequelae: 'resolvedWithSequelae', fatal: 'fatal', unknown: 'unknown'
+  })
+})
+
+t.test('causality: WHO-UMC codes where the NCI attribution has one, text always', async t => {
+  const system = 'http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess'
+  t.same(causalityAssessment('definite'), { coding: [{ system, code: 'Certain', display: 'Certain' }], text: 'Definite (NCI attribution)' })
+  t.same(causalityAssessment('probable'), { coding: [{ system, code: 'Probably-Likely', display: 'Probably-Likely' }], text: 'Probable (NCI attribution)' })
+  t.same(causalityAssessment('possible'), { coding: [{ system, code: 'Possible', display: 'Possible' }], text: 'Possible (NCI attribution)' })
+  t.same(causalityAssessment('unlikely'), { coding: [{ system, code: 'Unlikely', display: 'Unlikely' }], text: 'Unlikely (NCI attribution)' })
+  t.same(causalityAssessment('unrelated'), { text: 'Unrelated (NCI attribution)' }, 'WHO-UMC has no code for "not related"')
+})
+
+t.test('an AdverseEvent resource', async t => {
+  const resource = adverseEventResource(ae(), refs)
+  t.same(resource, {
+    resourceType: 'AdverseEvent',
+    id: '0190a000-0000-7000-8000-000000000001',
+    meta: { versionId: '3', lastUpdated: '2025-01-09T08:00:00.000Z' },
+    extension: [
+      {
+        url: 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade',
+        valueCodeableConcept: {
+          coding: [{ system: 'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl', code: 'C41340', display: 'Grade 3 Severe Adverse Event' }],
+          text: 'CTCAE v5.0 grade 3'
+        }
+      },
+      { url: DLT_EXTENSION, extension: [{ url: 'isDlt', valueBoolean: true }, { url: 'protocolVersion', valueInteger: 2 }] }
+    ],
+    actuality: 'actual',
+    event: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/mdr', code: '10002272', display: 'Anemia' }], text: 'Anemia' },
+    subject: { reference: `urn:uuid:${PATIENT}` },
+    date: '2025-01-08',
+    detected: '2025-01-08T10:00:00.000Z',
+    recordedDate: '2025-01-08T10:05:00.000Z',
+    seriousness: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-seriousness', code: 'non-serious', display: 'Non-serious' }] },
+    severity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity', code: 'severe', display: 'Severe' }] },
+    suspectEntity: [{
+      instance: { display: 'Study intervention, dose level 2' },
+      causality: [{
+        assessment: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess', code: 'Possible', display: 'Possible' }],
+          text: 'Possible (NCI attribution)'
+        }
+      }]
+    }],
+    study: [{ reference: `urn:uuid:${STUDY}` }]
+  })
+  t.equal(AE_GRADE_EXTENSION, 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade')
+  t.same(fhirSchemaErrors(resource), [], 'valid against the FHIR R4 JSON schema')
+
+  const full = adverseEventResource(ae({
+    serious: true,
+    grade: 5,
+    outcome: 'fatal',
+    otherSpecify: 'Marrow aplasia',
+    externalId: 'EDC-7',
+    attribution: 'unrelated',
+    dlt: { isDlt: false, protocolVersion: 1, adjudicated: false }
+  }), refs)
+  t.match(full, {
+    identifier: { system: 'urn:dlt-safety:fhir:ae-external-id', value: 'EDC-7' },
+    event: { text: 'Anemia: Marrow aplasia' },
+    seriousness: { coding: [{ code: 'serious', display: 'Serious' }] },
+    outcome: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-outcome', code: 'fatal', display: 'Fatal' }] },
+    extension: [
+      { valueCodeableConcept: { coding: [{ code: 'C48275', display: 'Grade 5 Death Related to Adverse Event' }] } },
+      { extension: [{ url: 'isDlt', valueBoolean: false }, { url: 'protocolVersion', valueInteger: 1 }, { url: 'adjudicated', valueBoolean: false }] }
+    ]
+  })
+  t.same(fhirSchemaErrors(full), [])
+  t.same(fhirSchemaErrors({ ...full, actuality: 'maybe' }).length > 0, true, 'the schema refuses a code outside a required binding')
+})
+
+t.test('ResearchStudy, Patient and ResearchSubject stubs', async t => {
+  const study = researchStudyResource({ uuid: STUDY, trialId: 'NCT07295067', title: 'AAV gene therapy', dmcHold: null })
+  t.same(study, {
+    resourceType: 'ResearchStudy',
+    id: STUDY,
+    identifier: [{ system: 'https://clinicaltrials.gov', value: 'NCT07295067' }],
+    title: 'AAV gene therapy',
+    status: 'active'
+  })
+  t.match(researchStudyResource({ uuid: STUDY, trialId: 'LOCAL-1', title: 'x', dmcHold: 'pause' }), {
+    identifier: [{ system: 'urn:dlt-safety:trial', value: 'LOCAL-1' }], status: 'temporarily-closed-to-accrual-and-intervention'
+  })
+  t.match(researchStudyResource({ uuid: STUDY, trialId: 'LOCAL-1', title: 'x', dmcHold: 'terminate' }), { status: 'administratively-completed' })
+
+  const patient = patientResource(participant)
+  t.same(patient, { resourceType: 'Patient', id: PATIENT, identifier: [{ system: 'urn:dlt-safety:trial:NCT07295067:participant', value: '001-0003' }] })
+  const subject = researchSubjectResource(participant)
+  t.same(subject, {
+    resourceType: 'ResearchSubject',
+    id: SUBJECT,
+    identifier: [{ system: 'urn:dlt-safety:trial:NCT07295067:participant', value: '001-0003' }],
+    status: 'on-study',
+    study: { reference: `urn:uuid:${STUDY}` },
+    individual: { reference: `urn:uuid:${PATIENT}` },
+    assignedArm: 'dose level 2'
+  })
+  t.match(researchSubjectResource({ ...participant, armId: 'high', withdrawn: true }), { status: 'withdrawn', assignedArm: 'high' })
+  for (const r of [study, patient, subject]) t.same(fhirSchemaErrors(r), [], `${r.resourceType} valid against the FHIR R4 JSON schema`)
+})
+
+t.test('a collection Bundle written in pieces is one valid Bundle whose references resolve inside it', async t => {
+  const resources = [
+    researchStudyResource({ uuid: STUDY, trialId: 'NCT07295067', title: 'AAV gene therapy', dmcHold: null }),
+    patientResource(participant),
+    researchSubjectResource(participant),
+    adverseEventResource(ae(), refs)
+  ]
+  const text = bundleStart('2025-02-01T00:00:00.000Z') + resources.map(bundleEntry).join(',') + BUNDLE_END
+  const bundle = JSON.parse(text)
+  t.match(bundle, { resourceType: 'Bundle', type: 'collection', timestamp: '2025-02-01T00:00:00.000Z' })
+  t.same(bundle.entry.map((e: { fullUrl: string }) => e.fullUrl), resources.map((r) => urnUuid(r.id)))
+  t.same(fhirSchemaErrors(bundle), [])
+  const fullUrls = new Set(bundle.entry.map((e: { fullUrl: string }) => e.fullUrl))
+  const references = JSON.stringify(bundle).match(/"reference":"[^"]+"/g)!.map((r) => r.slice(13, -1))
+  t.ok(references.length >= 4 && references.every((r) => fullUrls.has(r)), 'every reference is an entry of the bundle')
+})
