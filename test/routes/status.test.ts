@@ -1,6 +1,6 @@
 import t from 'tap'
 import { and, eq } from 'drizzle-orm'
-import { auditLog, decisions } from '../../db/schema.js'
+import { auditLog, decisions, participants, trialStatus } from '../../db/schema.js'
 import { bearer, build, signToken } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrol, enrolDosed, mildAe, reportAe, SEED_SITE } from '../helpers/fixtures.js'
 
@@ -238,4 +238,25 @@ t.test('summary: toxicity table counts each participant once per term at the wor
 
   const edc = await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/summary`, headers: bearer('edc', { sites: [SEED_SITE] }) })
   t.equal(edc.statusCode, 403, 'summaries are for monitors, the DMC and admins')
+})
+
+t.test('time alone closes DLT windows: the status read after the window reflects it and records the decision', async (t) => {
+  const { app } = await build()
+  const trialId = 'S33-TIME'
+  await createTrial(app, trialId)
+  for (const id of ['T-1', 'T-2', 'T-3']) await enrolDosed(app, trialId, id, 1, 1)
+  let s = await statusOf(trialId, 'safety_monitor')
+  t.match(level(s, 1), { enrolled: 3, evaluable: 0, pending: 3 }, 'dosed yesterday: pending')
+  t.equal(s.decision.nextDoseLevel === 2, false, 'no escalation while the window is open')
+
+  // Let 20 days pass: move the doses back and bring the stored status's next change forward.
+  const { at } = daysAgo(20)
+  await app.db.update(participants).set({ firstAdministrationAt: at, lastAdministrationAt: at }).where(eq(participants.trialId, trialId))
+  await app.db.update(trialStatus).set({ nextChangeAt: new Date(Date.now() - 1000).toISOString() }).where(eq(trialStatus.trialId, trialId))
+
+  s = await statusOf(trialId, 'safety_monitor')
+  t.match(s, { decision: { action: 'escalate', nextDoseLevel: 2 } }, 'the read re-evaluates: 0/3 escalates')
+  t.match(level(s, 1), { evaluable: 3, pending: 0 })
+  const history = await app.db.select().from(decisions).where(eq(decisions.trialId, trialId))
+  t.ok(history.some((d) => (d.trigger as { type: string }).type === 'time'), 'the change is in the decision history, triggered by time')
 })
