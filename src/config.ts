@@ -4,26 +4,30 @@ import { z } from 'zod'
 // code reads process.env, so behaviour follows explicit keys, not NODE_ENV.
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const optionalString = z.string().trim().min(1).optional()
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const error = `must be a whole number from ${min} to ${max}`
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback)
+}
 
 export const configSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).optional()
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: z.string().trim().min(1).default('./data'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535, 3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWKS_URL: z.url().optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_POOL_MAX: wholeNumber(1, 200, 10),
   MIGRATE_ON_START: bool.default(true),
   SEED_ON_START: bool.optional(),
   CORS_ORIGINS: optionalString,
-  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1000),
-  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(1024 * 1024),
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000)
+  RATE_LIMIT_MAX: wholeNumber(1, 1_000_000_000, 1000),
+  RATE_LIMIT_WINDOW_MS: wholeNumber(1000, 86_400_000, 60_000),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
+  REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
 })
 
 export type Config = z.output<typeof configSchema>

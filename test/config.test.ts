@@ -1,0 +1,25 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults: embedded database, port 3000, logs at info', async (t) => {
+  t.match(loadConfig({}), { DATABASE_URL: undefined, DATA_DIR: './data', PORT: 3000, HOST: '127.0.0.1', LOG_LEVEL: 'info', MIGRATE_ON_START: true })
+})
+
+t.test('a bad value is one line naming the variable', async (t) => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT: must be a whole number from 0 to 65535$/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT: /],
+    [{ DATABASE_URL: 'mysql://db/x' }, /^Invalid configuration: DATABASE_URL: /],
+    [{ JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET: must be at least 32 characters$/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL: /],
+    [{ MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START: /],
+    [{ JWKS_URL: 'not a url' }, /^Invalid configuration: JWKS_URL: /]
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), { constructor: ConfigError, message }, JSON.stringify(env))
+  }
+})
+
+t.test('empty variables count as unset', async (t) => {
+  t.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT, 3000)
+})
