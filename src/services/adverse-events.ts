@@ -266,8 +266,11 @@ export async function createAe (
         updatedAt: ctx.at
       })
       const row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
-      const record = await writeVersion(ctx.tx, row, principal, null, ctx.at)
-      await ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
+      const record = aeRecord(row)
+      await Promise.all([
+        writeVersion(ctx.tx, row, principal, null, ctx.at),
+        ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
+      ])
       return { statusCode: 201, body: aeView(row) }
     }))
   return value

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { and, asc, desc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { auditLog } from '../../db/schema.js'
-import type { Queryable, Tx } from '../../db/client.js'
+import { rows, type Queryable, type Tx } from '../../db/client.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import type { Principal } from '../auth/roles.js'
 
@@ -40,17 +40,26 @@ export function auditHash (row: Omit<AuditRow, 'hash' | 'auditId'>): string {
   })).digest('hex')
 }
 
-/**
- * Appends one audit row to the trial's chain. Must run inside the clinical
- * write's transaction, after the trial row is locked, so that the chain has
- * no forks and a rejected write leaves no audit behind.
- */
-export async function appendAudit (tx: Tx, trialId: string, principal: Principal, entry: AuditEntry, at = new Date().toISOString()): Promise<void> {
-  const [last] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog)
-    .where(eq(auditLog.trialId, trialId)).orderBy(desc(auditLog.seq)).limit(1)
+/** The last link of a trial's chain: what the next row points back to. */
+export interface ChainHead { seq: number, hash: string }
+
+export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH }
+
+/** The head of a trial's chain, as an expression to read along with the trial row. */
+export const chainHeadSql = (trialId: string) =>
+  sql<string | null>`(select ${auditLog.seq} || ' ' || ${auditLog.hash} from ${auditLog} where ${auditLog.trialId} = ${trialId} order by ${auditLog.seq} desc limit 1)`
+
+export const parseChainHead = (head: string | null): ChainHead => {
+  if (head === null) return GENESIS
+  const [seq, hash] = head.split(' ')
+  return { seq: Number(seq), hash: hash! }
+}
+
+/** The next row of the chain after `head`, and the new head. */
+export function chainRow (trialId: string, principal: Principal, entry: AuditEntry, at: string, head: ChainHead) {
   const row = {
     trialId,
-    seq: (last?.seq ?? 0) + 1,
+    seq: head.seq + 1,
     at,
     actor: principal.sub,
     role: principal.role,
@@ -60,9 +69,21 @@ export async function appendAudit (tx: Tx, trialId: string, principal: Principal
     before: entry.before ?? null,
     after: entry.after ?? null,
     reason: entry.reason ?? null,
-    prevHash: last?.hash ?? GENESIS_HASH
+    prevHash: head.hash
   }
-  await tx.insert(auditLog).values({ ...row, auditId: uuidv7(), hash: auditHash(row) })
+  const hash = auditHash(row)
+  return { row: { ...row, auditId: uuidv7(), hash }, head: { seq: row.seq, hash } }
+}
+
+/**
+ * Appends one audit row to a new trial's chain (its first write, before the
+ * trial row can be locked). Every later write goes through clinicalWrite,
+ * which reads the chain head with the trial's lock, so the chain has no forks
+ * and a rejected write leaves no audit behind.
+ */
+export async function appendAudit (tx: Tx, trialId: string, principal: Principal, entry: AuditEntry, at = new Date().toISOString()): Promise<void> {
+  const [last] = rows<{ head: string | null }>(await tx.execute(sql`select ${chainHeadSql(trialId)} as head`))
+  await tx.insert(auditLog).values(chainRow(trialId, principal, entry, at, parseChainHead(last?.head ?? null)).row)
 }
 
 export interface ChainVerdict {

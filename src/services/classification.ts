@@ -56,6 +56,8 @@ export async function reclassifyParticipant (
   let pendingCount = 0
   let pendingUntil: string | null = null
   const classified = new Map<string, AeRow>()
+  // Every write below is issued at once: pipelined on the transaction's connection.
+  const writes: Promise<unknown>[] = []
   for (const [i, row] of aes.entries()) {
     const result = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
     if (result.isDlt) dltCount++
@@ -73,20 +75,21 @@ export async function reclassifyParticipant (
       dltReasons: result.reasons,
       dltProtocolVersion: protocolVersion
     }
-    if (changed) await tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId)))
+    if (changed) writes.push(tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId))).execute())
     classified.set(row.aeId, { ...row, ...dlt })
   }
 
   const worst = termWorst(aes)
-  await applyToxicityDelta(tx, trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes)
-  await tx.update(participants).set({
+  writes.push(applyToxicityDelta(tx, trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes))
+  writes.push(tx.update(participants).set({
     dltCount,
     pendingDltCount: pendingCount,
     pendingDltUntil: pendingUntil,
     worstGrade: aes.length === 0 ? null : Math.max(...aes.map((a) => a.grade)),
     termWorst: worst,
     saeCount: aes.filter((a) => a.serious).length
-  }).where(ofParticipant(participants))
+  }).where(ofParticipant(participants)).execute())
+  await Promise.all(writes)
   return classified
 }
 

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm'
-import { trials } from '../../db/schema.js'
-import type { Db, Tx } from '../../db/client.js'
+import { eq, sql } from 'drizzle-orm'
+import { auditLog, trials } from '../../db/schema.js'
+import { rows, type Db, type Tx } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
-import { appendAudit, type AuditEntry } from './audit.js'
+import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 
@@ -39,13 +39,21 @@ export async function clinicalWrite<T> (
     return await db.transaction(async (tx) => {
       const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update')
       if (trial === undefined) throw notFound('Trial')
+      // Read after the lock is held, in a statement of its own: under READ COMMITTED a
+      // subquery of the locking statement would see the snapshot from before the wait.
+      const [chain] = rows<{ head: string | null }>(await tx.execute(sql`select ${chainHeadSql(trialId)} as head`))
       const at = new Date().toISOString()
+      let head = parseChainHead(chain?.head ?? null)
       const value = await change({
         tx,
         trial,
         principal,
         at,
-        audit: async (entry) => { await appendAudit(tx, trialId, principal, entry, at) }
+        audit: async (entry) => {
+          const next = chainRow(trialId, principal, entry, at, head)
+          head = next.head
+          await tx.insert(auditLog).values(next.row)
+        }
       })
       const status = trigger === null ? null : await reevaluateStatus(tx, trialId, { ...trigger, actor: principal.sub }, at)
       return { value, status }

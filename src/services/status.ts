@@ -25,10 +25,8 @@ export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: stri
 
 export const STATUS_CHANNEL = 'dlt_status'
 
-type TrialRow = typeof trials.$inferSelect
-
 /** Everything the status engine needs, read without scanning the trial's AEs. */
-async function statusInput (db: Queryable, trial: TrialRow) {
+async function statusInput (db: Queryable, trialId: string) {
   const [people, signals] = await Promise.all([
     db.select({
       participantId: participants.participantId,
@@ -42,7 +40,7 @@ async function statusInput (db: Queryable, trial: TrialRow) {
       pendingDltCount: participants.pendingDltCount,
       pendingDltUntil: participants.pendingDltUntil,
       seq: participants.seq
-    }).from(participants).where(eq(participants.trialId, trial.trialId)),
+    }).from(participants).where(eq(participants.trialId, trialId)),
     // Served by the partial index adverse_events_signals: only serious or fatal AEs.
     db.select({
       aeId: adverseEvents.aeId,
@@ -52,7 +50,7 @@ async function statusInput (db: Queryable, trial: TrialRow) {
       serious: adverseEvents.serious,
       attribution: adverseEvents.attribution
     }).from(adverseEvents).where(and(
-      eq(adverseEvents.trialId, trial.trialId),
+      eq(adverseEvents.trialId, trialId),
       isNull(adverseEvents.nullifiedAt),
       or(eq(adverseEvents.serious, true), eq(adverseEvents.grade, 5))
     ))
@@ -61,8 +59,7 @@ async function statusInput (db: Queryable, trial: TrialRow) {
   return {
     participants: people.map((p) => ({ ...p, status: p.status as 'enrolled' | 'withdrawn' | 'completed' })),
     signals: signals.map((s) => ({ ...s, attribution: s.attribution as Attribution })),
-    currentDoseLevel: latest?.doseLevel ?? null,
-    dmc: trial.dmcHold as 'pause' | 'terminate' | null
+    currentDoseLevel: latest?.doseLevel ?? null
   }
 }
 
@@ -79,35 +76,33 @@ const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>)
  * earlier committed write, because all writes of a trial serialise on its lock.
  */
 export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
-  // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored status.
-  const [current] = await tx.select({ trial: trials, stored: trialStatus }).from(trials)
-    .leftJoin(trialStatus, eq(trialStatus.trialId, trials.trialId)).where(eq(trials.trialId, trialId))
+  // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
+  // status, the engine's inputs and the webhooks, all in one round trip.
+  const [[current], firstInput, hooks] = await Promise.all([
+    tx.select({ trial: trials, stored: trialStatus }).from(trials)
+      .leftJoin(trialStatus, eq(trialStatus.trialId, trials.trialId)).where(eq(trials.trialId, trialId)),
+    statusInput(tx, trialId),
+    tx.select({ webhookId: webhooks.webhookId }).from(webhooks).where(and(eq(webhooks.trialId, trialId), eq(webhooks.active, true)))
+  ])
   if (current === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
   const { trial, stored } = current
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)
-  let input = await statusInput(tx, trial)
+  let input = firstInput
   // Pending classifications that elapsed time has settled are settled first.
   const due = input.participants.filter((p) => p.pendingDltUntil !== null && Date.parse(p.pendingDltUntil) <= Date.parse(asOf))
   if (due.length > 0) {
     for (const { participantId } of due) await reclassifyParticipant(tx, trialId, participantId, protocol, trial.protocolVersion, asOf)
-    input = await statusInput(tx, trial)
+    input = await statusInput(tx, trialId)
   }
 
-  const status = evaluateStatus(protocol, input, asOf)
+  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null }, asOf)
   const { participants: _, ...served } = status
-  const nextChangeAt = served.nextChangeAt
-  let decisionId = stored?.decisionId
   const changed = stored === null || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
+  const decisionId = changed ? uuidv7() : stored.decisionId
+  const writes: Promise<unknown>[] = []
   if (changed) {
-    decisionId = uuidv7()
-    const snapshot = {
-      status,
-      protocolVersion: trial.protocolVersion,
-      design: protocol.design,
-      stoppingRules: protocol.stoppingRules,
-      dmcHold: trial.dmcHold
-    }
-    await tx.insert(decisions).values({
+    const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, dmcHold: trial.dmcHold }
+    writes.push(tx.insert(decisions).values({
       trialId,
       decisionId,
       at: asOf,
@@ -118,26 +113,22 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
       nextDoseLevel: status.decision.nextDoseLevel,
       snapshot,
       serviceVersion: SERVICE_VERSION
-    })
-    await enqueueWebhooks(tx, trialId, { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision })
+    }).execute())
+    const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
+    if (hooks.length > 0) writes.push(tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))).execute())
     // Delivered to every instance's SSE subscribers when the transaction commits.
-    await tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`)
+    writes.push(tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`))
   }
-  if (changed || !sameInstant(stored.nextChangeAt, nextChangeAt)) {
-    const row = { trialId, status: served, decisionId: decisionId!, evaluatedAt: asOf, nextChangeAt }
-    await tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row })
+  if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
+    const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
+    writes.push(tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row }).execute())
   }
-  return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId: decisionId!, ...served }
+  // Issued together: pipelined on the transaction's connection.
+  await Promise.all(writes)
+  return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
 
 const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b))
-
-async function enqueueWebhooks (tx: Tx, trialId: string, payload: Record<string, unknown>): Promise<void> {
-  const hooks = await tx.select({ webhookId: webhooks.webhookId }).from(webhooks)
-    .where(and(eq(webhooks.trialId, trialId), eq(webhooks.active, true)))
-  if (hooks.length === 0) return
-  await tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload })))
-}
 
 /** The stored status row of a trial, with the protocol version in force. */
 async function storedStatus (db: Queryable, trialId: string) {
