@@ -131,14 +131,27 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
 const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b))
 
 /** The stored status row of a trial, with the protocol version in force. */
-async function storedStatus (db: Queryable, trialId: string) {
-  const [row] = await db.select({
+function storedStatusQuery (db: Queryable) {
+  return db.select({
     status: trialStatus.status,
     decisionId: trialStatus.decisionId,
     nextChangeAt: trialStatus.nextChangeAt,
     protocolVersion: trials.protocolVersion
-  }).from(trialStatus).innerJoin(trials, eq(trials.trialId, trialStatus.trialId)).where(eq(trialStatus.trialId, trialId))
-  return row
+  }).from(trialStatus).innerJoin(trials, eq(trials.trialId, trialStatus.trialId)).where(eq(trialStatus.trialId, sql.placeholder('trialId')))
+}
+
+// The status read is the hottest query of the service: built once per database and prepared.
+const preparedStatusReads = new WeakMap<Db, ReturnType<ReturnType<typeof storedStatusQuery>['prepare']>>()
+
+async function storedStatus (db: Queryable, trialId: string) {
+  // Inside a transaction (a Tx has rollback) the statement is built for that transaction.
+  if ('rollback' in db) return (await storedStatusQuery(db).execute({ trialId }))[0]
+  let read = preparedStatusReads.get(db)
+  if (read === undefined) {
+    read = storedStatusQuery(db).prepare('stored_status')
+    preparedStatusReads.set(db, read)
+  }
+  return (await read.execute({ trialId }))[0]
 }
 
 const stillValid = (nextChangeAt: string | null, asOf: string) => nextChangeAt === null || Date.parse(nextChangeAt) > Date.parse(asOf)
