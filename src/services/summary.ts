@@ -1,5 +1,5 @@
 import { and, desc, eq, lte, sql, type SQL } from 'drizzle-orm'
-import { adverseEventVersions as v, decisions, toxicityCounts as tc, trials } from '../../db/schema.js'
+import { adverseEventVersions as v, auditLog, decisions, toxicityCounts as tc, trials } from '../../db/schema.js'
 import { rows, type Db } from '../../db/client.js'
 import type { TrialStatus } from '../domain/status.js'
 import { notFound } from '../http/problem.js'
@@ -68,8 +68,17 @@ function seriousCounts (trialId: string, asOf: string | undefined): SQL {
     where l.serious group by 1, 2`
 }
 
+/** The status now (DLT windows closed by time included). */
+async function statusNow (db: Db, trialId: string): Promise<{ protocolVersion: number, status: Pick<TrialStatus, 'doseLevels'> }> {
+  const current = await currentStatus(db, trialId)
+  if (current === null) throw notFound('Trial')
+  return { protocolVersion: current.protocolVersion, status: current }
+}
+
 /** The status as it stood at `asOf`: the latest decision taken by then. */
-async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ protocolVersion: number, status: TrialStatus }> {
+async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ protocolVersion: number, status: Pick<TrialStatus, 'doseLevels'> }> {
+  const [trial] = await db.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId))
+  if (trial === undefined) throw notFound('Trial')
   const [decision] = await db.select({ snapshot: decisions.snapshot, protocolVersion: decisions.protocolVersion }).from(decisions)
     .where(and(eq(decisions.trialId, trialId), lte(decisions.at, asOf))).orderBy(desc(decisions.at)).limit(1)
   if (decision === undefined) throw notFound('Trial status at that instant')
@@ -83,24 +92,13 @@ async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ pro
  * their worst grade (the standard toxicity table).
  */
 export async function trialSummary (db: Db, trialId: string, asOf?: string) {
-  const [trial] = await db.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw notFound('Trial')
-  const { protocolVersion, status } = asOf === undefined
-    ? await currentStatus(db, trialId).then((s) => ({ protocolVersion: s!.protocolVersion, status: s! }))
-    : await statusAsOf(db, trialId, asOf)
-
-  const [toxicity, byWorstGrade, saes] = await Promise.all([
-    db.execute(toxicityTable(trialId, asOf)),
-    db.execute(worstGrades(trialId, asOf)),
-    db.execute(seriousCounts(trialId, asOf))
-  ])
-  const gradeRows = rows<GroupRow & { grade: number, participants: number }>(byWorstGrade)
-  const saeRows = rows<GroupRow & { saes: number }>(saes)
+  const { protocolVersion, status } = asOf === undefined ? await statusNow(db, trialId) : await statusAsOf(db, trialId, asOf)
+  const { toxicity, byWorstGrade, saes } = asOf === undefined ? await currentTables(db, trialId) : await tablesAt(db, trialId, asOf)
 
   const groups = status.doseLevels.map((g) => {
     const mine = (r: GroupRow) => g.armId !== undefined ? r.arm_id === g.armId : Number(r.dose_level) === g.doseLevel
     const worst: Record<string, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }
-    for (const r of gradeRows.filter(mine)) worst[String(r.grade)] = (worst[String(r.grade)] ?? 0) + Number(r.participants)
+    for (const r of byWorstGrade.filter(mine)) worst[String(r.grade)] = (worst[String(r.grade)] ?? 0) + Number(r.participants)
     return {
       doseLevel: g.doseLevel,
       ...(g.armId !== undefined ? { armId: g.armId } : {}),
@@ -111,7 +109,7 @@ export async function trialSummary (db: Db, trialId: string, asOf?: string) {
       dltRate: g.dltRate,
       ci95: g.ci95,
       participantsByWorstGrade: worst,
-      saes: saeRows.filter(mine).reduce((n, r) => n + Number(r.saes), 0)
+      saes: saes.filter(mine).reduce((n, r) => n + Number(r.saes), 0)
     }
   })
   return {
@@ -119,8 +117,50 @@ export async function trialSummary (db: Db, trialId: string, asOf?: string) {
     asOf: asOf ?? new Date().toISOString(),
     protocolVersion,
     groups,
+    toxicity
+  }
+}
+
+interface Tables {
+  toxicity: ToxicityRow[]
+  byWorstGrade: (GroupRow & { grade: number, participants: number })[]
+  saes: (GroupRow & { saes: number })[]
+}
+
+async function tablesAt (db: Db, trialId: string, asOf: string | undefined): Promise<Tables> {
+  const [toxicity, byWorstGrade, saes] = await Promise.all([
+    db.execute(toxicityTable(trialId, asOf)),
+    db.execute(worstGrades(trialId, asOf)),
+    db.execute(seriousCounts(trialId, asOf))
+  ])
+  return {
     toxicity: rows<GroupRow & { soc: string, term: string, grade: number, participants: number }>(toxicity).map((r): ToxicityRow => ({
       doseLevel: Number(r.dose_level), armId: r.arm_id, soc: r.soc, term: r.term, grade: Number(r.grade), participants: Number(r.participants)
-    }))
+    })),
+    byWorstGrade: rows<GroupRow & { grade: number, participants: number }>(byWorstGrade)
+      .map((r) => ({ ...r, dose_level: Number(r.dose_level), grade: Number(r.grade), participants: Number(r.participants) })),
+    saes: rows<GroupRow & { saes: number }>(saes).map((r) => ({ ...r, dose_level: Number(r.dose_level), saes: Number(r.saes) }))
   }
+}
+
+// Today's tables change only with a clinical write, and every clinical write
+// extends the trial's audit chain: the chain's length is their version. Any
+// instance answers from its cache while the chain has not grown.
+const cache = new Map<string, { auditSeq: number, tables: Tables }>()
+const CACHE_LIMIT = 200
+const preparedHeads = new WeakMap<Db, ReturnType<typeof auditSeqQuery>>()
+const auditSeqQuery = (db: Db) => db.select({ seq: auditLog.seq }).from(auditLog)
+  .where(eq(auditLog.trialId, sql.placeholder('trialId'))).orderBy(desc(auditLog.seq)).limit(1).prepare('audit_seq')
+
+async function currentTables (db: Db, trialId: string): Promise<Tables> {
+  let head = preparedHeads.get(db)
+  if (head === undefined) preparedHeads.set(db, head = auditSeqQuery(db))
+  const auditSeq = (await head.execute({ trialId }))[0]?.seq ?? 0
+  const hit = cache.get(trialId)
+  if (hit?.auditSeq === auditSeq) return hit.tables
+  const tables = await tablesAt(db, trialId, undefined)
+  cache.delete(trialId)
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
+  cache.set(trialId, { auditSeq, tables })
+  return tables
 }
