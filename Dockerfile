@@ -12,7 +12,10 @@ RUN npm run build
 
 # Runtime stage: production dependencies and compiled output only, as a non-root user.
 FROM node:24-slim AS runtime
+# A bounded old generation makes V8 collect during long streamed exports instead
+# of letting garbage pile up (a 1M-AE export then grows RSS by ~25 MB, not ~100).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=256 \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
