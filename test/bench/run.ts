@@ -6,6 +6,7 @@
 // both, the service's peak RSS from /proc, the AE POST once more on embedded
 // PGlite; one table on stdout (progress on stderr), the figures as JSON with
 // --json. Not part of the tap suite; nothing here asserts timings.
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -124,13 +125,24 @@ async function freshDatabase (url: string): Promise<{ url: string, sql: Sql, dro
   }
 }
 
+let built = false
+
+/** The service runs as it is deployed: compiled (`npm run build`), without the TypeScript loader's memory. */
+function buildService (): void {
+  if (built) return
+  log('building the service (npm run build)')
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+  built = true
+}
+
 async function startService (name: string, env: Record<string, string>, logFile: string): Promise<Child> {
+  buildService()
   const port = await freePort()
   // One directory per service; Node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.cpuprofile (thread 0 is the main thread).
   const prof = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(args['cpu-prof'], name)}`]
   const child = spawnNode({
     name,
-    args: [...prof, '--import', 'tsx', 'src/server.ts'],
+    args: [...prof, 'dist/src/server.js'],
     cwd: ROOT,
     port,
     logFile,
