@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { serializerCompiler } from './http/serializer.js'
-import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { openDatabase, type Database, type Db } from '../db/client.js'
 import { migrate } from '../db/migrate.js'
@@ -50,7 +50,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    ajv: { customOptions: { allErrors: true } },
     frameworkErrors
   }).withTypeProvider<ZodTypeProvider>()
 
