@@ -15,6 +15,12 @@ export function resolveJwtSecret (config: Config): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
   mkdirSync(config.DATA_DIR, { recursive: true })
   const secret = randomBytes(48).toString('base64url')
-  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  try {
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  } catch (error) {
+    // Another process (the server, `npm run token`) made it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    return readFileSync(file, 'utf8').trim()
+  }
   return secret
 }
