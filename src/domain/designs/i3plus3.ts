@@ -1,18 +1,10 @@
 // The i3+3 design (Liu, Wang & Ji 2020, "The i3+3 design for phase I clinical
 // trials", J Biopharm Stat 30(2):294-304): 3+3-like rules on the equivalence interval
 // [target - epsilon1, target + epsilon2], with the mTPI-2 safety elimination.
-import { decideInterval, intervalTable, type IntervalDesign } from './interval.js'
+import { decideInterval, intervalTable, type IntervalDesign, type IntervalParams } from './interval.js'
 import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
 
-export interface I3plus3Params {
-  startDoseLevel: number
-  cohortSize: number
-  targetToxicity: number
-  epsilon1?: number
-  epsilon2?: number
-  eliminationCutoff?: number
-  maxSampleSize?: number
-}
+export type I3plus3Params = IntervalParams
 
 function design (p: I3plus3Params): IntervalDesign {
   const lo = p.targetToxicity - (p.epsilon1 ?? 0.05)

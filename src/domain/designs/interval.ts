@@ -8,6 +8,17 @@ import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
 
 export type Step = 'E' | 'S' | 'D'
 
+/** The parameters the interval designs (mTPI-2, i3+3) share, named as in the contract. */
+export interface IntervalParams {
+  startDoseLevel: number
+  cohortSize: number
+  targetToxicity: number
+  epsilon1?: number
+  epsilon2?: number
+  eliminationCutoff?: number
+  maxSampleSize?: number
+}
+
 export interface IntervalDesign {
   name: string
   targetToxicity: number

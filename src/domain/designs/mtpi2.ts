@@ -5,18 +5,10 @@
 // truncated); the interval with the largest unit probability mass
 // Pr(p in I | y, n) / |I| under Beta(1 + y, 1 + n - y) decides E, S or D.
 import { betaCdf } from '../stats.js'
-import { decideInterval, intervalTable, type IntervalDesign, type Step } from './interval.js'
+import { decideInterval, intervalTable, type IntervalDesign, type IntervalParams, type Step } from './interval.js'
 import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
 
-export interface Mtpi2Params {
-  startDoseLevel: number
-  cohortSize: number
-  targetToxicity: number
-  epsilon1?: number
-  epsilon2?: number
-  eliminationCutoff?: number
-  maxSampleSize?: number
-}
+export type Mtpi2Params = IntervalParams
 
 export interface Interval { lo: number, hi: number, step: Step }
 
