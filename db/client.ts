@@ -4,7 +4,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
-import postgres from 'postgres'
+import postgres, { type Sql } from 'postgres'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -35,7 +35,7 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
       max: options.poolMax ?? 10,
       onnotice: () => {}
     })
-    const db = drizzlePostgres({ client, schema }) as unknown as Db
+    const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db
     return {
       db,
       kind: 'postgres',
@@ -57,6 +57,35 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     },
     close: () => client.close()
   }
+}
+
+// Bulk statements (a multi-row insert) have one-off shapes: preparing them would only fill the cache.
+const PREPARE_MAX_PARAMETERS = 100
+
+/**
+ * drizzle's postgres-js session sends a statement unnamed unless it was built
+ * with .prepare(), and postgres-js then describes every parameterised
+ * statement in a round trip of its own before binding it, which also stops
+ * the statements of a transaction from being pipelined. Named statements are
+ * parsed and described once per connection and then sent as Bind/Execute
+ * only, so every statement drizzle issues, inside transactions too, is named.
+ */
+function preparing<T extends Sql> (sql: T): T {
+  return new Proxy(sql, {
+    get (target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters: unknown[] = [], options: object = {}) =>
+          target.unsafe(query, parameters as never, { ...options, prepare: parameters.length <= PREPARE_MAX_PARAMETERS })
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: Sql) => unknown
+          return (Reflect.get(target, property) as (...a: unknown[]) => unknown).call(target, ...args, (tx: Sql) => body(preparing(tx)))
+        }
+      }
+      return Reflect.get(target, property, receiver)
+    }
+  })
 }
 
 /** db.execute returns an array (postgres-js) or {rows} (PGlite): one shape for callers. */

@@ -70,7 +70,7 @@ export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
       await ctx.tx.insert(dmcDecisions).values(row)
       const hold = HOLDS[body.decision]
       if (hold !== undefined) await ctx.tx.update(trials).set({ dmcHold: hold, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
-      await ctx.audit({ action: 'create', entity: 'dmc_decision', entityId: row.dmcDecisionId, after: row, reason: body.rationale })
+      ctx.audit({ action: 'create', entity: 'dmc_decision', entityId: row.dmcDecisionId, after: row, reason: body.rationale })
       return row
     })
     const row = result.value

@@ -44,7 +44,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       const [row] = await ctx.tx.insert(webhooks).values({
         trialId, webhookId: uuidv7(), url: request.body.url, secret: request.body.secret, createdBy: ctx.principal.sub, createdAt: ctx.at
       }).returning()
-      await ctx.audit({ action: 'create', entity: 'webhook', entityId: row!.webhookId, after: { url: row!.url } })
+      ctx.audit({ action: 'create', entity: 'webhook', entityId: row!.webhookId, after: { url: row!.url } })
       return row!
     })
     return reply.code(201).send(toWebhook(value))
@@ -77,7 +77,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       const [row] = await ctx.tx.update(webhooks).set({ active: false })
         .where(and(eq(webhooks.trialId, trialId), eq(webhooks.webhookId, webhookId))).returning()
       if (row === undefined) throw notFound('Webhook')
-      await ctx.audit({ action: 'deactivate', entity: 'webhook', entityId: webhookId, before: { active: true }, after: { active: false } })
+      ctx.audit({ action: 'deactivate', entity: 'webhook', entityId: webhookId, before: { active: true }, after: { active: false } })
       return row
     })
     return toWebhook(value)

@@ -12,7 +12,7 @@ import { encodeCursor } from '../http/pagination.js'
 import { conflict, notFound, unprocessable } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { reclassifyParticipant } from './classification.js'
-import { once, type StoredResponse } from './idempotency.js'
+import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 
 type AeRow = typeof adverseEvents.$inferSelect
@@ -160,7 +160,7 @@ async function findParticipant (db: Queryable, trialId: string, participantId: s
     doseLevel: participants.doseLevel,
     enrolledOn: participants.enrolledOn,
     withdrawnAt: participants.withdrawnAt
-  }).from(participants).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
+  }).from(participants).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).execute()
   return row ?? null
 }
 
@@ -178,16 +178,17 @@ async function existingTrial (db: Queryable, trialId: string): Promise<TrialRow>
 /** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
 async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
-  const classified = await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+  const classified = await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
   // A nullified AE is not among the live ones reclassified: read it as stored.
   return classified.get(aeId) ?? (await findAe(ctx.tx, trialId, aeId))!
 }
 
-async function writeVersion (tx: Tx, row: AeRow, principal: Principal, reason: string | null, at: string): Promise<AeRecord> {
+/** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
+function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
   const record = aeRecord(row)
-  await tx.insert(adverseEventVersions).values({
-    trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: principal.sub, role: principal.role, reason, changedAt: at
-  })
+  ctx.defer(ctx.tx.insert(adverseEventVersions).values({
+    trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
+  }).execute())
   return record
 }
 
@@ -211,17 +212,20 @@ export async function createAe (
     entityId: aeId,
     change: `${input.term ?? `MedDRA ${input.meddraCode ?? '?'}`} grade ${input.grade} reported`
   }
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) =>
-    await once(ctx.tx, { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }, input, async () => {
-      // Both lookups go out together (pipelined on the transaction's connection).
-      const [participant, [first]] = await Promise.all([
-        findParticipant(ctx.tx, trialId, input.participantId),
-        input.externalId === undefined
-          ? Promise.resolve([])
-          : ctx.tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
-            .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId)))
-      ])
+  const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
+  // What the checks need is read in the lock's round trip.
+  const prefetch = async (tx: Tx) => await Promise.all([
+    findParticipant(tx, trialId, input.participantId),
+    input.externalId === undefined
+      ? undefined
+      : tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
+        .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId))).execute(),
+    findKey(tx, ids)
+  ])
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [participant, sameExternalId, seen]) =>
+    await once(ctx, ids, input, async () => {
       if (participant !== null && !inScope(principal, participant.siteId)) throw notFound('Participant')
+      const first = sameExternalId?.[0]
       if (first !== undefined) {
         throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists in this trial`, {
           aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
@@ -234,7 +238,8 @@ export async function createAe (
       ]
       if (!ctcae.ok || errors.length > 0) throw refuse(errors)
       const entry = ctcae.entry
-      await ctx.tx.insert(adverseEvents).values({
+      // Read back, classified, by the statements issued after it.
+      ctx.defer(ctx.tx.insert(adverseEvents).values({
         trialId,
         aeId,
         participantId: input.participantId,
@@ -264,15 +269,12 @@ export async function createAe (
         createdBy: principal.sub,
         createdAt: ctx.at,
         updatedAt: ctx.at
-      })
+      }).execute())
       const row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
-      const record = aeRecord(row)
-      await Promise.all([
-        writeVersion(ctx.tx, row, principal, null, ctx.at),
-        ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
-      ])
+      const record = writeVersion(ctx, row, null)
+      ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
       return { statusCode: 201, body: aeView(row) }
-    }))
+    }, seen), prefetch)
   return value
 }
 
@@ -325,8 +327,8 @@ export async function patchAe (
       updatedAt: ctx.at
     }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
     const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
-    const record = await writeVersion(ctx.tx, row, principal, reason, ctx.at)
-    await ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: record, reason })
+    const record = writeVersion(ctx, row, reason)
+    ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: record, reason })
     return aeView(row)
   })
   return value
@@ -344,8 +346,8 @@ export async function nullifyAe (
       .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
     // The participant's DLT facts no longer count this AE.
     const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
-    const record = await writeVersion(ctx.tx, row, principal, reason, ctx.at)
-    await ctx.audit({ action: 'ae_nullified', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: record, reason })
+    const record = writeVersion(ctx, row, reason)
+    ctx.audit({ action: 'ae_nullified', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: record, reason })
     return aeView(row)
   })
   return value
@@ -373,8 +375,8 @@ export async function adjudicateAe (
       createdAt: ctx.at
     }
     await ctx.tx.insert(adjudications).values({ trialId, ...adjudication })
-    const record = await writeVersion(ctx.tx, row, principal, input.reason, ctx.at)
-    await ctx.audit({ action: 'ae_adjudicated', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: { ...record, adjudication }, reason: input.reason })
+    const record = writeVersion(ctx, row, input.reason)
+    ctx.audit({ action: 'ae_adjudicated', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: { ...record, adjudication }, reason: input.reason })
     return { ...adjudication, adverseEvent: aeView(row) }
   })
   return value

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import { administrations, adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
-import type { Tx } from '../../db/client.js'
+import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts } from '../domain/dlt.js'
 import type { Protocol } from '../domain/protocol.js'
 import type { Attribution } from '../domain/protocol.js'
@@ -36,18 +36,19 @@ function termWorst (aes: AeRow[]): Record<string, number> {
  * and the trial's toxicity counts (read by summaries), so that neither read
  * scans the trial's AEs. A participant's AEs are classified together because
  * a criterion may depend on another AE (withConcurrent) or on the
- * administrations (the window). Returns the live AEs as now classified.
+ * administrations (the window). Returns the live AEs as now classified; the
+ * writes are deferred on the pipeline, seen by every statement issued later.
  */
 export async function reclassifyParticipant (
-  tx: Tx, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
+  { tx, defer }: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
 ): Promise<Map<string, AeRow>> {
   const ofParticipant = <T extends typeof administrations | typeof adverseEvents | typeof participants>(table: T) =>
     and(eq(table.trialId, trialId), eq(table.participantId, participantId))
   const [admins, aes, [person]] = await Promise.all([
-    tx.select({ administeredAt: administrations.administeredAt }).from(administrations).where(ofParticipant(administrations)),
-    tx.select().from(adverseEvents).where(and(ofParticipant(adverseEvents), isNull(adverseEvents.nullifiedAt))),
+    tx.select({ administeredAt: administrations.administeredAt }).from(administrations).where(ofParticipant(administrations)).execute(),
+    tx.select().from(adverseEvents).where(and(ofParticipant(adverseEvents), isNull(adverseEvents.nullifiedAt))).execute(),
     tx.select({ doseLevel: participants.doseLevel, armId: participants.armId, termWorst: participants.termWorst })
-      .from(participants).where(ofParticipant(participants))
+      .from(participants).where(ofParticipant(participants)).execute()
   ])
   if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
   // classifyAe skips the AE itself among otherAes.
@@ -56,8 +57,6 @@ export async function reclassifyParticipant (
   let pendingCount = 0
   let pendingUntil: string | null = null
   const classified = new Map<string, AeRow>()
-  // Every write below is issued at once: pipelined on the transaction's connection.
-  const writes: Promise<unknown>[] = []
   for (const [i, row] of aes.entries()) {
     const result = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
     if (result.isDlt) dltCount++
@@ -75,13 +74,19 @@ export async function reclassifyParticipant (
       dltReasons: result.reasons,
       dltProtocolVersion: protocolVersion
     }
-    if (changed) writes.push(tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId))).execute())
+    if (changed) defer(tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId))).execute())
     classified.set(row.aeId, { ...row, ...dlt })
   }
 
   const worst = termWorst(aes)
-  writes.push(applyToxicityDelta(tx, trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes))
-  writes.push(tx.update(participants).set({
+  const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes)
+  if (delta.length > 0) {
+    defer(tx.insert(toxicityCounts).values(delta).onConflictDoUpdate({
+      target: [toxicityCounts.trialId, toxicityCounts.doseLevel, toxicityCounts.armKey, toxicityCounts.meddraCode, toxicityCounts.grade],
+      set: { participants: sql`${toxicityCounts.participants} + excluded.participants` }
+    }).execute())
+  }
+  defer(tx.update(participants).set({
     dltCount,
     pendingDltCount: pendingCount,
     pendingDltUntil: pendingUntil,
@@ -89,15 +94,14 @@ export async function reclassifyParticipant (
     termWorst: worst,
     saeCount: aes.filter((a) => a.serious).length
   }).where(ofParticipant(participants)).execute())
-  await Promise.all(writes)
   return classified
 }
 
-/** Moves the participant between toxicity-table cells for every term whose worst grade changed. */
-async function applyToxicityDelta (
-  tx: Tx, trialId: string, group: { doseLevel: number, armKey: string },
+/** The cell moves of the toxicity table for every term whose worst grade for the participant changed. */
+function toxicityDelta (
+  trialId: string, group: { doseLevel: number, armKey: string },
   before: Record<string, number>, after: Record<string, number>, aes: AeRow[]
-): Promise<void> {
+): (typeof toxicityCounts.$inferInsert)[] {
   const names = new Map(aes.map((a) => [a.meddraCode, { soc: a.soc, term: a.term }]))
   const deltas: (typeof toxicityCounts.$inferInsert)[] = []
   for (const code of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -109,9 +113,5 @@ async function applyToxicityDelta (
     if (was !== undefined) deltas.push({ trialId, ...group, meddraCode: code, grade: was, ...name, participants: -1 })
     if (now !== undefined) deltas.push({ trialId, ...group, meddraCode: code, grade: now, ...name, participants: 1 })
   }
-  if (deltas.length === 0) return
-  await tx.insert(toxicityCounts).values(deltas).onConflictDoUpdate({
-    target: [toxicityCounts.trialId, toxicityCounts.doseLevel, toxicityCounts.armKey, toxicityCounts.meddraCode, toxicityCounts.grade],
-    set: { participants: sql`${toxicityCounts.participants} + excluded.participants` }
-  })
+  return deltas
 }

@@ -6,17 +6,18 @@ import { notFound } from '../http/problem.js'
 import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
+import { pipelined, type Pipeline } from './pipeline.js'
 
 export type TrialRow = typeof trials.$inferSelect
 
-export interface WriteContext {
-  tx: Tx
+export interface WriteContext extends Pipeline {
   /** the trial row, locked FOR UPDATE for the whole transaction */
   trial: TrialRow
   principal: Principal
   /** the instant of this write: audit rows, versions and the re-evaluation share it */
   at: string
-  audit: (entry: AuditEntry) => Promise<void>
+  /** appends an audit row to the trial's chain (a deferred write) */
+  audit: (entry: AuditEntry) => void
 }
 
 export interface WriteResult<T> { value: T, status: StatusDocument | null }
@@ -28,36 +29,42 @@ export interface WriteResult<T> { value: T, status: StatusDocument | null }
  * instances) serialise on the row lock, so no decision ever misses a
  * committed DLT; a write that throws leaves nothing behind.
  */
-export async function clinicalWrite<T> (
+export async function clinicalWrite<T, P = undefined> (
   db: Db,
   trialId: string,
   principal: Principal,
   trigger: Omit<Trigger, 'actor'> | null,
-  change: (ctx: WriteContext) => Promise<T>
+  change: (ctx: WriteContext, prefetched: P) => Promise<T>,
+  /** reads the change needs, sent in the same round trip as the lock (and so seeing what it waited for) */
+  prefetch?: (tx: Tx) => Promise<P>
 ): Promise<WriteResult<T>> {
   try {
-    return await db.transaction(async (tx) => {
-      const [trial] = await tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update')
+    return await db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
+      // Issued in this order on one connection: the reads run after the lock is granted, each in a
+      // snapshot of its own, so under READ COMMITTED they see every write committed before it.
+      const [[trial], chain, prefetched] = await Promise.all([
+        tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update').execute(),
+        tx.execute(sql`select ${chainHeadSql(trialId)} as head`).execute(),
+        prefetch?.(tx) as Promise<P>
+      ])
       if (trial === undefined) throw notFound('Trial')
-      // Read after the lock is held, in a statement of its own: under READ COMMITTED a
-      // subquery of the locking statement would see the snapshot from before the wait.
-      const [chain] = rows<{ head: string | null }>(await tx.execute(sql`select ${chainHeadSql(trialId)} as head`))
       const at = new Date().toISOString()
-      let head = parseChainHead(chain?.head ?? null)
+      let head = parseChainHead(rows<{ head: string | null }>(chain)[0]?.head ?? null)
       const value = await change({
         tx,
+        defer,
         trial,
         principal,
         at,
-        audit: async (entry) => {
+        audit: (entry) => {
           const next = chainRow(trialId, principal, entry, at, head)
           head = next.head
-          await tx.insert(auditLog).values(next.row)
+          defer(tx.insert(auditLog).values(next.row).execute())
         }
-      })
-      const status = trigger === null ? null : await reevaluateStatus(tx, trialId, { ...trigger, actor: principal.sub }, at)
+      }, prefetched)
+      const status = trigger === null ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
       return { value, status }
-    })
+    }))
   } catch (error) {
     // A protocol version read inside the rolled-back transaction may never have been committed.
     forgetProtocols(trialId)

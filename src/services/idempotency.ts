@@ -1,36 +1,50 @@
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { idempotencyKeys } from '../../db/schema.js'
-import type { Tx } from '../../db/client.js'
+import type { Queryable } from '../../db/client.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { AppError } from '../http/problem.js'
+import type { Pipeline } from './pipeline.js'
 
 export interface StoredResponse<T> { statusCode: number, body: T, replayed: boolean }
+
+export interface IdempotencyIds { trialId: string, scope: string, key: string | undefined }
+
+type KeyRow = typeof idempotencyKeys.$inferSelect
+
+/** The stored response of a key, if it was used; read with the write's other reads, under its lock. */
+export async function findKey (db: Queryable, ids: IdempotencyIds): Promise<KeyRow | undefined> {
+  if (ids.key === undefined) return undefined
+  const [seen] = await db.select().from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.trialId, ids.trialId), eq(idempotencyKeys.scope, ids.scope), eq(idempotencyKeys.key, ids.key))).execute()
+  return seen
+}
 
 /**
  * Runs a create at most once per Idempotency-Key. Called inside the trial's
  * locked transaction, so two concurrent requests with one key serialise: the
  * second sees the first's stored response. Same key with another body is 422.
+ * `seen` is the key's row when the caller read it already (findKey).
  */
 export async function once<T> (
-  tx: Tx,
-  ids: { trialId: string, scope: string, key: string | undefined },
+  { tx, defer }: Pipeline,
+  ids: IdempotencyIds,
   requestBody: unknown,
-  create: () => Promise<{ statusCode: number, body: T }>
+  create: () => Promise<{ statusCode: number, body: T }>,
+  seen?: KeyRow
 ): Promise<StoredResponse<T>> {
   if (ids.key === undefined) return { ...(await create()), replayed: false }
   const requestHash = createHash('sha256').update(canonicalJson(requestBody)).digest('hex')
-  const where = and(eq(idempotencyKeys.trialId, ids.trialId), eq(idempotencyKeys.scope, ids.scope), eq(idempotencyKeys.key, ids.key))
-  const [seen] = await tx.select().from(idempotencyKeys).where(where)
-  if (seen !== undefined) {
-    if (seen.requestHash !== requestHash) {
+  const prior = seen ?? await findKey(tx, ids)
+  if (prior !== undefined) {
+    if (prior.requestHash !== requestHash) {
       throw new AppError(422, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request body', {
         errors: [{ path: '/headers/idempotency-key', message: 'already used with another body' }]
       })
     }
-    return { statusCode: seen.statusCode, body: seen.response as T, replayed: true }
+    return { statusCode: prior.statusCode, body: prior.response as T, replayed: true }
   }
   const result = await create()
-  await tx.insert(idempotencyKeys).values({ ...ids, key: ids.key, requestHash, statusCode: result.statusCode, response: result.body as object })
+  defer(tx.insert(idempotencyKeys).values({ ...ids, key: ids.key, requestHash, statusCode: result.statusCode, response: result.body as object }).execute())
   return { ...result, replayed: false }
 }

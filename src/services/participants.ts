@@ -152,7 +152,7 @@ function refusal (kind: 'enrolment' | 'administration', status: StatusDocument, 
 export async function gateDosing (
   ctx: WriteContext, kind: 'enrolment' | 'administration', target: { doseLevel: number, armId: string | null }, override: Override | undefined
 ): Promise<void> {
-  const status = await statusInTransaction(ctx.tx, ctx.trial.trialId, ctx.at)
+  const status = await statusInTransaction(ctx, ctx.trial.trialId, ctx.at)
   const refused = refusal(kind, status, ctx.trial.dmcHold, target)
   if (refused === null || override !== undefined) return
   // The problem's own `status` member is the HTTP status code (RFC 9457), so the document travels as trialStatus.
@@ -189,7 +189,7 @@ export async function enrolParticipant (
   db: Db, trialId: string, principal: Principal, input: EnrolmentInput, idempotencyKey?: string
 ): Promise<StoredResponse<ParticipantView>> {
   const trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId, ...overridden(input.override) }
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants`,
     key: idempotencyKey
@@ -220,7 +220,7 @@ export async function enrolParticipant (
       updatedAt: ctx.at
     }).returning()
     const view = toParticipantView(row!)
-    await ctx.audit({ action: 'enrol', entity: 'participant', entityId: input.participantId, after: view, reason: input.override?.reason ?? null })
+    ctx.audit({ action: 'enrol', entity: 'participant', entityId: input.participantId, after: view, reason: input.override?.reason ?? null })
     return { statusCode: 201, body: view }
   }))
   return value
@@ -236,7 +236,7 @@ export async function recordAdministration (
 ): Promise<StoredResponse<AdministrationView>> {
   const administrationId = uuidv7()
   const trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId, ...overridden(input.override) }
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx.tx, {
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
     key: idempotencyKey
@@ -279,10 +279,10 @@ export async function recordAdministration (
     const last = p.lastAdministrationAt === null || at > Date.parse(p.lastAdministrationAt) ? input.administeredAt : p.lastAdministrationAt
     await ctx.tx.update(participants).set({ firstAdministrationAt: first, lastAdministrationAt: last, updatedAt: ctx.at })
       .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
-    await reclassifyParticipant(ctx.tx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+    await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
     const view = toAdministrationView(row!)
     const reasons = [modified ? `dose modification: ${input.reason!}` : null, input.override === undefined ? null : `override: ${input.override.reason}`]
-    await ctx.audit({
+    ctx.audit({
       action: 'administer',
       entity: 'administration',
       entityId: administrationId,
@@ -317,7 +317,7 @@ export async function withdrawParticipant (
       updatedAt: ctx.at
     }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
     const view = toParticipantView(row!)
-    await ctx.audit({ action: 'withdraw', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
+    ctx.audit({ action: 'withdraw', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
     return view
   })
   return value

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto'
 import { and, eq, isNull, or, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adverseEvents, decisions, outbox, participants, trials, trialStatus, webhooks } from '../../db/schema.js'
-import type { Db, Queryable, Tx } from '../../db/client.js'
+import type { Db, Queryable } from '../../db/client.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import type { Attribution } from '../domain/protocol.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
+import { pipelined, type Pipeline } from './pipeline.js'
 
 /** What caused a re-evaluation: recorded with every decision. */
 export interface Trigger {
@@ -75,7 +76,8 @@ const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>)
  * it changed. Every decision is computed from a state that includes every
  * earlier committed write, because all writes of a trial serialise on its lock.
  */
-export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
+export async function reevaluateStatus (pipeline: Pipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
+  const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
   const [[current], firstInput, hooks] = await Promise.all([
@@ -91,7 +93,7 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
   // Pending classifications that elapsed time has settled are settled first.
   const due = input.participants.filter((p) => p.pendingDltUntil !== null && Date.parse(p.pendingDltUntil) <= Date.parse(asOf))
   if (due.length > 0) {
-    for (const { participantId } of due) await reclassifyParticipant(tx, trialId, participantId, protocol, trial.protocolVersion, asOf)
+    for (const { participantId } of due) await reclassifyParticipant(pipeline, trialId, participantId, protocol, trial.protocolVersion, asOf)
     input = await statusInput(tx, trialId)
   }
 
@@ -99,10 +101,9 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
   const { participants: _, ...served } = status
   const changed = stored === null || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
-  const writes: Promise<unknown>[] = []
   if (changed) {
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, dmcHold: trial.dmcHold }
-    writes.push(tx.insert(decisions).values({
+    defer(tx.insert(decisions).values({
       trialId,
       decisionId,
       at: asOf,
@@ -115,16 +116,14 @@ export async function reevaluateStatus (tx: Tx, trialId: string, trigger: Trigge
       serviceVersion: SERVICE_VERSION
     }).execute())
     const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
-    if (hooks.length > 0) writes.push(tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))).execute())
+    if (hooks.length > 0) defer(tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))).execute())
     // Delivered to every instance's SSE subscribers when the transaction commits.
-    writes.push(tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`))
+    defer(tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`).execute())
   }
   if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
     const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
-    writes.push(tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row }).execute())
+    defer(tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row }).execute())
   }
-  // Issued together: pipelined on the transaction's connection.
-  await Promise.all(writes)
   return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
 
@@ -167,19 +166,19 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
   if (stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
   }
-  return await db.transaction(async (tx) => {
+  return await db.transaction(async (tx) => await pipelined(tx, async (pipeline) => {
     await tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
-    return await statusInTransaction(tx, trialId, asOf)
-  })
+    return await statusInTransaction(pipeline, trialId, asOf)
+  }))
 }
 
 /** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */
-export async function statusInTransaction (tx: Tx, trialId: string, asOf: string): Promise<StatusDocument> {
-  const row = await storedStatus(tx, trialId)
+export async function statusInTransaction (pipeline: Pipeline, trialId: string, asOf: string): Promise<StatusDocument> {
+  const row = await storedStatus(pipeline.tx, trialId)
   if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
   }
-  return await reevaluateStatus(tx, trialId, { type: 'time', change: 'a DLT window or pending classification closed' }, asOf)
+  return await reevaluateStatus(pipeline, trialId, { type: 'time', change: 'a DLT window or pending classification closed' }, asOf)
 }
 
 /** SHA-256 of a status document: what a DMC signature signs. */

@@ -10,6 +10,7 @@ import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant } from './classification.js'
 import { reevaluateStatus } from './status.js'
+import { pipelined } from './pipeline.js'
 
 export interface SiteInput { siteId: string, name: string }
 
@@ -131,7 +132,7 @@ export async function listTrials (db: Queryable, scope: string[] | null, after: 
 export async function createTrial (db: Db, principal: Principal, input: TrialInput, idempotencyKey?: string): Promise<StoredResponse<TrialView>> {
   const sites = input.sites ?? []
   validateProtocol(input.protocol, duplicateSites(sites))
-  return await db.transaction(async (tx) => await once(tx, {
+  return await db.transaction(async (tx) => await pipelined(tx, async (pipeline) => await once(pipeline, {
     trialId: input.trialId,
     scope: `${principal.sub} POST /v1/trials`,
     key: idempotencyKey
@@ -151,9 +152,9 @@ export async function createTrial (db: Db, principal: Principal, input: TrialInp
     if (sites.length > 0) await tx.insert(trialSites).values(sites.map((s) => ({ trialId: input.trialId, ...s, createdAt: at })))
     const view = (await getTrial(tx, input.trialId))!
     await appendAudit(tx, input.trialId, principal, { action: 'create', entity: 'trial', entityId: input.trialId, after: view }, at)
-    await reevaluateStatus(tx, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
+    await reevaluateStatus(pipeline, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
     return { statusCode: 201, body: view }
-  }))
+  })))
 }
 
 /** Dose levels and arms that participants are enrolled at must survive an amendment. */
@@ -189,8 +190,8 @@ export async function amendProtocol (
     })
     await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, protocolVersion: next, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
     const people = await ctx.tx.select({ participantId: participants.participantId }).from(participants).where(eq(participants.trialId, trialId))
-    for (const p of people) await reclassifyParticipant(ctx.tx, trialId, p.participantId, protocol, next, ctx.at)
-    await ctx.audit({
+    for (const p of people) await reclassifyParticipant(ctx, trialId, p.participantId, protocol, next, ctx.at)
+    ctx.audit({
       action: 'amend',
       entity: 'protocol',
       entityId: trialId,
@@ -204,7 +205,7 @@ export async function amendProtocol (
 }
 
 export async function addSite (db: Db, trialId: string, principal: Principal, site: SiteInput, idempotencyKey?: string): Promise<StoredResponse<SiteInput>> {
-  const { value } = await clinicalWrite(db, trialId, principal, null, async (ctx) => await once(ctx.tx, {
+  const { value } = await clinicalWrite(db, trialId, principal, null, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/sites`,
     key: idempotencyKey
@@ -212,7 +213,7 @@ export async function addSite (db: Db, trialId: string, principal: Principal, si
     const inserted = await ctx.tx.insert(trialSites).values({ trialId, ...site, createdAt: ctx.at }).onConflictDoNothing().returning()
     if (inserted.length === 0) throw conflict('site-exists', `Site ${site.siteId} already belongs to trial ${trialId}`)
     await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
-    await ctx.audit({ action: 'create', entity: 'site', entityId: site.siteId, after: site })
+    ctx.audit({ action: 'create', entity: 'site', entityId: site.siteId, after: site })
     return { statusCode: 201, body: site }
   }))
   return value

@@ -1,0 +1,45 @@
+import type { Tx } from '../../db/client.js'
+
+/**
+ * A transaction whose writes need not be waited on one by one. Statements on
+ * one connection run in the order they are issued, so a write handed to
+ * `defer` is seen by every statement issued after it, and the round trip it
+ * would have cost is shared with them. Issue deferred writes with
+ * `.execute()` (a drizzle builder is lazy: it runs when awaited) and read
+ * them back, where needed, with statements issued afterwards.
+ */
+export interface Pipeline {
+  tx: Tx
+  defer: (write: Promise<unknown>) => void
+}
+
+/**
+ * Runs `body` with a pipeline on `tx` and settles every deferred write
+ * before returning, so the caller commits only what has been written. When a
+ * deferred write failed, its error is the one thrown: the statements after it
+ * failed only because the transaction was already aborted.
+ */
+export async function pipelined<T> (tx: Tx, body: (pipeline: Pipeline) => Promise<T>): Promise<T> {
+  const writes: Promise<unknown>[] = []
+  const defer = (write: Promise<unknown>) => {
+    // Settled below; until then a rejection is not unhandled.
+    write.catch(() => {})
+    writes.push(write)
+  }
+  let value: T
+  try {
+    value = await body({ tx, defer })
+  } catch (error) {
+    throw (await firstFailure(writes)) ?? error
+  }
+  const failure = await firstFailure(writes)
+  if (failure !== undefined) throw failure
+  return value
+}
+
+/** The error of the first write that failed, in the order they were issued (the order they ran). */
+async function firstFailure (writes: Promise<unknown>[]): Promise<unknown> {
+  const settled = await Promise.allSettled(writes)
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  return failed?.reason
+}

@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm'
+import tap from 'tap'
+import { rows } from '../../db/client.js'
+import { pipelined } from '../../src/services/pipeline.js'
+import { build } from '../helpers/build.js'
+
+const { app } = await build()
+
+/** The SQLSTATE of a driver error, wherever drizzle put it. */
+const sqlState = (error: unknown): string | undefined => {
+  const e = error as { code?: string, cause?: { code?: string } }
+  return e.cause?.code ?? e.code
+}
+
+tap.test('deferred writes are seen by the statements issued after them', async (t) => {
+  const seen = await app.db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
+    await tx.execute(sql`create temporary table pipeline_probe (n int) on commit drop`)
+    for (const n of [1, 2, 3]) defer(tx.execute(sql`insert into pipeline_probe values (${n})`).execute())
+    // Not awaited before this read: it runs after them on the same connection.
+    return rows<{ total: number }>(await tx.execute(sql`select sum(n)::int as total from pipeline_probe`))[0]!.total
+  }))
+  t.equal(seen, 6)
+})
+
+tap.test('a failed deferred write is the error thrown, not the aborted statements after it', async (t) => {
+  await app.db.execute(sql`create table if not exists pipeline_probe_kept (n int primary key)`)
+  const error = await app.db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
+    defer(tx.execute(sql`insert into pipeline_probe_kept values (1)`).execute())
+    defer(tx.execute(sql`select 1 / 0`).execute())
+    // Fails only because the transaction is already aborted (25P02).
+    await tx.execute(sql`select 1`)
+  })).then(() => null, (e: unknown) => e)
+  t.equal(sqlState(error), '22012', 'division_by_zero, the deferred write that failed')
+  const [kept] = rows<{ n: number }>(await app.db.execute(sql`select count(*)::int as n from pipeline_probe_kept`))
+  t.equal(kept!.n, 0, 'nothing of the transaction was committed')
+})
+
+tap.test('a failed deferred write fails the transaction even when the body succeeds', async (t) => {
+  const error = await app.db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
+    defer(tx.execute(sql`select 1 / 0`).execute())
+    return 'done'
+  })).then(() => null, (e: unknown) => e)
+  t.equal(sqlState(error), '22012')
+})
