@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
-import type { Db, Queryable, Tx } from '../../db/client.js'
+import { rows, type Db, type Queryable, type Tx } from '../../db/client.js'
+import { insertRows } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
@@ -154,14 +155,12 @@ async function visibleAe (db: Queryable, trialId: string, aeId: string, principa
   return row
 }
 
-async function findParticipant (db: Queryable, trialId: string, participantId: string) {
-  const [row] = await db.select({
-    siteId: participants.siteId,
-    doseLevel: participants.doseLevel,
-    enrolledOn: participants.enrolledOn,
-    withdrawnAt: participants.withdrawnAt
-  }).from(participants).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).execute()
-  return row ?? null
+interface ParticipantFacts { siteId: string, doseLevel: number, enrolledOn: string, withdrawnAt: string | null }
+
+async function findParticipant (db: Queryable, trialId: string, participantId: string): Promise<ParticipantFacts | null> {
+  const found = await db.execute(sql`select site_id as "siteId", dose_level as "doseLevel", enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt"
+    from participants where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
+  return rows<ParticipantFacts>(found)[0] ?? null
 }
 
 /**
@@ -186,9 +185,9 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
 function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
   const record = aeRecord(row)
-  ctx.defer(ctx.tx.insert(adverseEventVersions).values({
+  ctx.defer(ctx.tx.execute(insertRows(adverseEventVersions, [{
     trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
-  }).execute())
+  }])).execute())
   return record
 }
 
@@ -239,7 +238,7 @@ export async function createAe (
       if (!ctcae.ok || errors.length > 0) throw refuse(errors)
       const entry = ctcae.entry
       // Read back, classified, by the statements issued after it.
-      ctx.defer(ctx.tx.insert(adverseEvents).values({
+      ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [{
         trialId,
         aeId,
         participantId: input.participantId,
@@ -269,7 +268,7 @@ export async function createAe (
         createdBy: principal.sub,
         createdAt: ctx.at,
         updatedAt: ctx.at
-      }).execute())
+      }])).execute())
       const row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       const record = writeVersion(ctx, row, null)
       ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })

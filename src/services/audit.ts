@@ -47,7 +47,7 @@ export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH }
 
 /** The head of a trial's chain, as an expression to read along with the trial row. */
 export const chainHeadSql = (trialId: string) =>
-  sql<string | null>`(select ${auditLog.seq} || ' ' || ${auditLog.hash} from ${auditLog} where ${auditLog.trialId} = ${trialId} order by ${auditLog.seq} desc limit 1)`
+  sql<string | null>`(select seq || ' ' || hash from audit_log where trial_id = ${trialId} order by seq desc limit 1)`
 
 export const parseChainHead = (head: string | null): ChainHead => {
   if (head === null) return GENESIS

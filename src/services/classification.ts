@@ -1,5 +1,7 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
-import { administrations, adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
+import { sql } from 'drizzle-orm'
+import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
+import { rows } from '../../db/client.js'
+import { assignments, columnsOf, insertRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts } from '../domain/dlt.js'
 import type { Protocol } from '../domain/protocol.js'
@@ -42,13 +44,14 @@ function termWorst (aes: AeRow[]): Record<string, number> {
 export async function reclassifyParticipant (
   { tx, defer }: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
 ): Promise<Map<string, AeRow>> {
-  const ofParticipant = <T extends typeof administrations | typeof adverseEvents | typeof participants>(table: T) =>
-    and(eq(table.trialId, trialId), eq(table.participantId, participantId))
   const [admins, aes, [person]] = await Promise.all([
-    tx.select({ administeredAt: administrations.administeredAt }).from(administrations).where(ofParticipant(administrations)).execute(),
-    tx.select().from(adverseEvents).where(and(ofParticipant(adverseEvents), isNull(adverseEvents.nullifiedAt))).execute(),
-    tx.select({ doseLevel: participants.doseLevel, armId: participants.armId, termWorst: participants.termWorst })
-      .from(participants).where(ofParticipant(participants)).execute()
+    tx.execute(sql`select administered_at as "administeredAt" from administrations
+      where trial_id = ${trialId} and participant_id = ${participantId}`).execute().then((r) => rows<{ administeredAt: string }>(r)),
+    tx.execute(sql`select ${columnsOf(adverseEvents)} from adverse_events
+      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`).execute().then((r) => rows<AeRow>(r)),
+    tx.execute(sql`select dose_level as "doseLevel", arm_id as "armId", term_worst as "termWorst" from participants
+      where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
+      .then((r) => rows<{ doseLevel: number, armId: string | null, termWorst: Record<string, number> }>(r))
   ])
   if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
   // classifyAe skips the AE itself among otherAes.
@@ -74,26 +77,27 @@ export async function reclassifyParticipant (
       dltReasons: result.reasons,
       dltProtocolVersion: protocolVersion
     }
-    if (changed) defer(tx.update(adverseEvents).set(dlt).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, row.aeId))).execute())
+    if (changed) {
+      defer(tx.execute(sql`update adverse_events set ${assignments(adverseEvents, dlt)} where trial_id = ${trialId} and ae_id = ${row.aeId}`).execute())
+    }
     classified.set(row.aeId, { ...row, ...dlt })
   }
 
   const worst = termWorst(aes)
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes)
   if (delta.length > 0) {
-    defer(tx.insert(toxicityCounts).values(delta).onConflictDoUpdate({
-      target: [toxicityCounts.trialId, toxicityCounts.doseLevel, toxicityCounts.armKey, toxicityCounts.meddraCode, toxicityCounts.grade],
-      set: { participants: sql`${toxicityCounts.participants} + excluded.participants` }
-    }).execute())
+    defer(tx.execute(sql`${insertRows(toxicityCounts, delta)}
+      on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants`).execute())
   }
-  defer(tx.update(participants).set({
+  const summary = {
     dltCount,
     pendingDltCount: pendingCount,
     pendingDltUntil: pendingUntil,
     worstGrade: aes.length === 0 ? null : Math.max(...aes.map((a) => a.grade)),
     termWorst: worst,
     saeCount: aes.filter((a) => a.serious).length
-  }).where(ofParticipant(participants)).execute())
+  }
+  defer(tx.execute(sql`update participants set ${assignments(participants, summary)} where trial_id = ${trialId} and participant_id = ${participantId}`).execute())
   return classified
 }
 

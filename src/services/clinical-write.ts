@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { auditLog, trials } from '../../db/schema.js'
 import { rows, type Db, type Tx } from '../../db/client.js'
+import { columnsOf, insertRows } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
 import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
@@ -42,11 +43,12 @@ export async function clinicalWrite<T, P = undefined> (
     return await db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
       // Issued in this order on one connection: the reads run after the lock is granted, each in a
       // snapshot of its own, so under READ COMMITTED they see every write committed before it.
-      const [[trial], chain, prefetched] = await Promise.all([
-        tx.select().from(trials).where(eq(trials.trialId, trialId)).for('update').execute(),
+      const [locked, chain, prefetched] = await Promise.all([
+        tx.execute(sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`).execute(),
         tx.execute(sql`select ${chainHeadSql(trialId)} as head`).execute(),
         prefetch?.(tx) as Promise<P>
       ])
+      const [trial] = rows<TrialRow>(locked)
       if (trial === undefined) throw notFound('Trial')
       const at = new Date().toISOString()
       let head = parseChainHead(rows<{ head: string | null }>(chain)[0]?.head ?? null)
@@ -59,7 +61,7 @@ export async function clinicalWrite<T, P = undefined> (
         audit: (entry) => {
           const next = chainRow(trialId, principal, entry, at, head)
           head = next.head
-          defer(tx.insert(auditLog).values(next.row).execute())
+          defer(tx.execute(insertRows(auditLog, [next.row])).execute())
         }
       }, prefetched)
       const status = trigger === null ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)

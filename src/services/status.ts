@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
-import { and, eq, isNull, or, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { adverseEvents, decisions, outbox, participants, trials, trialStatus, webhooks } from '../../db/schema.js'
-import type { Db, Queryable } from '../../db/client.js'
+import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
+import { rows, type Db, type Queryable } from '../../db/client.js'
+import { assignments, columnsOf, insertRows } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
-import type { Attribution } from '../domain/protocol.js'
+import type { ParticipantSummary } from '../domain/evaluability.js'
+import type { SafetySignal } from '../domain/stopping-rules.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -26,42 +28,25 @@ export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: stri
 
 export const STATUS_CHANNEL = 'dlt_status'
 
+type TrialRow = typeof trials.$inferSelect
+type StatusRow = typeof trialStatus.$inferSelect
+
+/** A participant as the engine reads it: every field present, as stored. */
+type EngineParticipant = Required<ParticipantSummary> & { seq: number }
+
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
   const [people, signals] = await Promise.all([
-    db.select({
-      participantId: participants.participantId,
-      doseLevel: participants.doseLevel,
-      armId: participants.armId,
-      status: participants.status,
-      withdrawnAt: participants.withdrawnAt,
-      firstAdministrationAt: participants.firstAdministrationAt,
-      lastAdministrationAt: participants.lastAdministrationAt,
-      dltCount: participants.dltCount,
-      pendingDltCount: participants.pendingDltCount,
-      pendingDltUntil: participants.pendingDltUntil,
-      seq: participants.seq
-    }).from(participants).where(eq(participants.trialId, trialId)),
+    db.execute(sql`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
+        withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
+        dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
+      from participants where trial_id = ${trialId}`).execute().then((r) => rows<EngineParticipant>(r)),
     // Served by the partial index adverse_events_signals: only serious or fatal AEs.
-    db.select({
-      aeId: adverseEvents.aeId,
-      participantId: adverseEvents.participantId,
-      doseLevel: adverseEvents.doseLevel,
-      grade: adverseEvents.grade,
-      serious: adverseEvents.serious,
-      attribution: adverseEvents.attribution
-    }).from(adverseEvents).where(and(
-      eq(adverseEvents.trialId, trialId),
-      isNull(adverseEvents.nullifiedAt),
-      or(eq(adverseEvents.serious, true), eq(adverseEvents.grade, 5))
-    ))
+    db.execute(sql`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
+      from adverse_events where trial_id = ${trialId} and nullified_at is null and (serious or grade = 5)`).execute().then((r) => rows<SafetySignal>(r))
   ])
-  const latest = people.reduce<(typeof people)[number] | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
-  return {
-    participants: people.map((p) => ({ ...p, status: p.status as 'enrolled' | 'withdrawn' | 'completed' })),
-    signals: signals.map((s) => ({ ...s, attribution: s.attribution as Attribution })),
-    currentDoseLevel: latest?.doseLevel ?? null
-  }
+  const latest = people.reduce<EngineParticipant | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
+  return { participants: people, signals, currentDoseLevel: latest?.doseLevel ?? null }
 }
 
 /** The status as stored and served: the participant-level rows live only in the decision snapshots. */
@@ -80,14 +65,14 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
-  const [[current], firstInput, hooks] = await Promise.all([
-    tx.select({ trial: trials, stored: trialStatus }).from(trials)
-      .leftJoin(trialStatus, eq(trialStatus.trialId, trials.trialId)).where(eq(trials.trialId, trialId)),
+  const [[trial], [stored], firstInput, hooks] = await Promise.all([
+    tx.execute(sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`).execute().then((r) => rows<TrialRow>(r)),
+    tx.execute(sql`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`).execute().then((r) => rows<StatusRow>(r)),
     statusInput(tx, trialId),
-    tx.select({ webhookId: webhooks.webhookId }).from(webhooks).where(and(eq(webhooks.trialId, trialId), eq(webhooks.active, true)))
+    tx.execute(sql`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`).execute()
+      .then((r) => rows<{ webhookId: string }>(r))
   ])
-  if (current === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
-  const { trial, stored } = current
+  if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)
   let input = firstInput
   // Pending classifications that elapsed time has settled are settled first.
@@ -99,7 +84,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
 
   const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null }, asOf)
   const { participants: _, ...served } = status
-  const changed = stored === null || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
+  const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
   if (changed) {
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, dmcHold: trial.dmcHold }
@@ -122,7 +107,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   }
   if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
     const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
-    defer(tx.insert(trialStatus).values(row).onConflictDoUpdate({ target: trialStatus.trialId, set: row }).execute())
+    defer(tx.execute(sql`${insertRows(trialStatus, [row])} on conflict (trial_id) do update set ${assignments(trialStatus, row)}`).execute())
   }
   return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
