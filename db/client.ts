@@ -27,6 +27,8 @@ export interface DatabaseOptions {
   /** PGlite data directory; 'memory://' keeps it in memory (tests) */
   dataDir: string
   poolMax?: number
+  /** called with every statement drizzle sends (text and parameters): SQL tracing, and the tests' plan checks */
+  logQuery?: (query: string, params: unknown[]) => void
 }
 
 export async function openDatabase (options: DatabaseOptions): Promise<Database> {
@@ -35,7 +37,7 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
       max: options.poolMax ?? 10,
       onnotice: () => {}
     })
-    const db = drizzlePostgres({ client: preparing(client), schema }) as unknown as Db
+    const db = drizzlePostgres({ client: preparing(client), schema, ...logger(options) }) as unknown as Db
     return {
       db,
       kind: 'postgres',
@@ -48,7 +50,7 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true })
   const client = await PGlite.create(options.dataDir)
-  const db = drizzlePglite({ client, schema }) as unknown as Db
+  const db = drizzlePglite({ client, schema, ...logger(options) }) as unknown as Db
   return {
     db,
     kind: 'pglite',
@@ -58,6 +60,8 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     close: () => client.close()
   }
 }
+
+const logger = ({ logQuery }: DatabaseOptions) => logQuery === undefined ? {} : { logger: { logQuery } }
 
 // Bulk statements (a multi-row insert) have one-off shapes: preparing them would only fill the cache.
 const PREPARE_MAX_PARAMETERS = 100

@@ -3,6 +3,7 @@ import tap from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Role } from '../../src/auth/roles.js'
+import type { DatabaseOptions } from '../../db/client.js'
 import { freshDatabase } from './database.js'
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
@@ -39,9 +40,9 @@ let shared: Promise<TestContext> | undefined
  * embedded database costs seconds, so subtests share it and keep apart by
  * using their own trial ids.
  */
-export async function build (env: Record<string, string> = {}): Promise<TestContext> {
+export async function build (env: Record<string, string> = {}, options: Pick<DatabaseOptions, 'logQuery'> = {}): Promise<TestContext> {
   shared ??= (async () => {
-    const { database, url, drop } = await freshDatabase()
+    const { database, url, drop } = await freshDatabase(options)
     const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', RATE_LIMIT_MAX: '100000', ...env })
     const app = await buildApp(config, { database, logLevel: 'silent' })
     await app.ready()
