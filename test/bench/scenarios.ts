@@ -84,10 +84,12 @@ export class PgStats {
   }
 }
 
+/** What brackets a measured run: the service's RSS phase; `after` returns the phase's peak. */
+export interface Around { before?: () => void, after?: () => number | undefined }
+
 /** Warm-up, then the measured run; `around` brackets the measured run (RSS phase, statement stats). */
 export async function measure (
-  scenario: Scenario, opts: RunOptions, stats: PgStats, log: (line: string) => void,
-  around: { before?: () => void, after?: () => number | undefined } = {}
+  scenario: Scenario, opts: RunOptions, stats: PgStats, log: (line: string) => void, around: Around = {}
 ): Promise<Figures> {
   if (opts.warmup > 0) {
     log(`  ${scenario.name}: warm-up ${opts.warmup} s`)
@@ -119,6 +121,59 @@ export async function measure (
   if (db !== undefined) figures.db = db
   log(`  ${scenario.name}: ${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, errors ${figures.errors}`)
   return figures
+}
+
+/**
+ * Two scenarios measured in alternating slices (A B A B …, `rounds` of each,
+ * the duration split between them), so that drift in the machine's load
+ * falls on both alike: for figures that are compared with each other.
+ * Requests/s is over all slices; latency percentiles are the median of the
+ * slices', and the statement figures those of the first slice.
+ */
+export async function measureAlternating (
+  a: Scenario, b: Scenario, opts: RunOptions, rounds: number, stats: PgStats, log: (line: string) => void,
+  around: (scenario: Scenario) => Around = () => ({})
+): Promise<[Figures, Figures]> {
+  const slice = { ...opts, duration: Math.max(1, Math.round(opts.duration / rounds)) }
+  const slices: [Figures[], Figures[]] = [[], []]
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, scenario] of [a, b].entries()) {
+      slices[i]!.push(await measure(scenario, { ...slice, warmup: r === 0 ? opts.warmup : 0 }, stats, log, around(scenario)))
+    }
+  }
+  return [combine(slices[0]), combine(slices[1])]
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+function combine (slices: Figures[]): Figures {
+  const first = slices[0]!
+  const sum = (f: (x: Figures) => number) => slices.reduce((n, x) => n + f(x), 0)
+  const durationS = sum((x) => x.durationS)
+  const statusCodes: Record<string, number> = {}
+  for (const x of slices) for (const [code, n] of Object.entries(x.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n
+  const peaks = slices.map((x) => x.peakRssBytes).filter((x): x is number => x !== undefined)
+  return {
+    scenario: first.scenario,
+    target: `${first.target}; ${slices.length} alternating slices`,
+    requestsPerSecond: sum((x) => x.requests) / durationS,
+    p50Ms: median(slices.map((x) => x.p50Ms)),
+    p90Ms: median(slices.map((x) => x.p90Ms)),
+    p99Ms: median(slices.map((x) => x.p99Ms)),
+    maxMs: Math.max(...slices.map((x) => x.maxMs)),
+    requests: sum((x) => x.requests),
+    non2xx: sum((x) => x.non2xx),
+    errors: sum((x) => x.errors),
+    timeouts: sum((x) => x.timeouts),
+    statusCodes,
+    durationS,
+    ...(peaks.length === 0 ? {} : { peakRssBytes: Math.max(...peaks) }),
+    ...(first.db === undefined ? {} : { db: first.db })
+  }
 }
 
 /** A valid new AE for a participant: today or up to a week ago, grade 1-3, not serious (no SAE stopping rule fires). */
