@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
-import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -11,6 +10,7 @@ import { migrate } from '../db/migrate.js'
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { registerInputGuards } from './http/input-guards.js'
 import { loggerOptions, registerRequestLogging } from './http/logging.js'
+import { registerSecurityHeaders } from './http/security-headers.js'
 import { openapiPlugin } from './http/openapi.js'
 import { authPlugin } from './auth/plugin.js'
 import { verificationKeys } from './auth/keys.js'
@@ -82,7 +82,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   registerErrorHandling(app)
   registerRequestLogging(app)
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     // The docs UI needs its own inline scripts and styles; everything else is JSON.
     contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", 'https:', "'unsafe-inline'"] } }
   })
