@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
 import { rows, type Db, type Queryable } from '../../db/client.js'
-import { assignments, columnsOf, insertRows } from '../../db/statements.js'
+import { columnsOf, insertRows } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import type { ParticipantSummary } from '../domain/evaluability.js'
 import type { SafetySignal } from '../domain/stopping-rules.js'
@@ -107,7 +107,8 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   }
   if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
     const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
-    defer(tx.execute(sql`${insertRows(trialStatus, [row])} on conflict (trial_id) do update set ${assignments(trialStatus, row)}`).execute())
+    defer(tx.execute(sql`${insertRows(trialStatus, [row])} on conflict (trial_id) do update set
+      status = excluded.status, decision_id = excluded.decision_id, evaluated_at = excluded.evaluated_at, next_change_at = excluded.next_change_at`).execute())
   }
   return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
