@@ -12,7 +12,7 @@ import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { conflict, notFound, unprocessable } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { reclassifyParticipant } from './classification.js'
+import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 
@@ -237,8 +237,7 @@ export async function createAe (
       ]
       if (!ctcae.ok || errors.length > 0) throw refuse(errors)
       const entry = ctcae.entry
-      // Read back, classified, by the statements issued after it.
-      ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [{
+      const unclassified: AeRow = {
         trialId,
         aeId,
         participantId: input.participantId,
@@ -263,13 +262,29 @@ export async function createAe (
         actionTaken: input.actionTaken ?? null,
         externalId: input.externalId ?? null,
         awareAt: input.awareAt ?? options.receivedAt,
-        // Classified right below by reclassifyParticipant, under the protocol version in force.
+        // Classified below, under the protocol version in force.
+        isDlt: false,
+        dltComputed: false,
+        dltPending: false,
+        dltPendingUntil: null,
+        dltReasons: [],
         dltProtocolVersion: ctx.trial.protocolVersion,
+        dltAdjudicated: null,
+        nullifiedAt: null,
+        nullifyReason: null,
         createdBy: principal.sub,
         createdAt: ctx.at,
         updatedAt: ctx.at
-      }])).execute())
-      const row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
+      }
+      const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+      let row: AeRow
+      if (dependsOnOtherAes(protocol.dltDefinition)) {
+        // The new AE may change the verdicts of the participant's others: all are classified again.
+        ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [unclassified])).execute())
+        row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
+      } else {
+        row = await addClassified(ctx, unclassified, protocol, ctx.trial.protocolVersion, ctx.at)
+      }
       const record = writeVersion(ctx, row, null)
       ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
       return { statusCode: 201, body: aeView(row) }

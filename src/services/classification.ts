@@ -3,9 +3,8 @@ import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
 import { rows } from '../../db/client.js'
 import { assignments, columnsOf, insertRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
-import { classifyAe, type AeFacts } from '../domain/dlt.js'
-import type { Protocol } from '../domain/protocol.js'
-import type { Attribution } from '../domain/protocol.js'
+import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
+import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
 
 type AeRow = typeof adverseEvents.$inferSelect
 
@@ -25,80 +24,132 @@ export const aeFacts = (row: AeRow): AeFacts => ({
   adjudication: row.dltAdjudicated === null ? null : { isDlt: row.dltAdjudicated, reason: 'adjudicated' }
 })
 
-/** Worst grade per MedDRA code among live AEs. */
-function termWorst (aes: AeRow[]): Record<string, number> {
-  const worst: Record<string, number> = {}
-  for (const ae of aes) worst[ae.meddraCode] = Math.max(worst[ae.meddraCode] ?? 0, ae.grade)
-  return worst
+/** What a participant's row keeps current from the classifications of its live AEs. */
+export interface DltSummary {
+  dltCount: number
+  pendingDltCount: number
+  /** the earliest instant elapsed time settles one of the pending verdicts */
+  pendingDltUntil: string | null
+  worstGrade: number | null
+  /** worst grade per MedDRA code: the diff base for toxicity_counts */
+  termWorst: Record<string, number>
+  saeCount: number
+}
+
+export const EMPTY_SUMMARY: DltSummary = { dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0 }
+
+/** The summary with one more live AE in it: folded over all of them, it is the summary of all. */
+export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'grade' | 'meddraCode' | 'serious'>, verdict: DltClassification): DltSummary {
+  const pending = verdict.pending && !verdict.adjudicated
+  const until = pending ? verdict.pendingUntil : null
+  return {
+    dltCount: s.dltCount + (verdict.isDlt ? 1 : 0),
+    pendingDltCount: s.pendingDltCount + (pending ? 1 : 0),
+    // Stored instants come back in PostgreSQL's spelling: compare instants, not strings.
+    pendingDltUntil: until !== null && (s.pendingDltUntil === null || Date.parse(until) < Date.parse(s.pendingDltUntil)) ? until : s.pendingDltUntil,
+    worstGrade: Math.max(s.worstGrade ?? 0, ae.grade),
+    termWorst: { ...s.termWorst, [ae.meddraCode]: Math.max(s.termWorst[ae.meddraCode] ?? 0, ae.grade) },
+    saeCount: s.saeCount + (ae.serious ? 1 : 0)
+  }
+}
+
+/** The classification columns of an AE row. */
+const dltColumns = (verdict: DltClassification, protocolVersion: number) => ({
+  isDlt: verdict.isDlt,
+  dltComputed: verdict.computed.isDlt,
+  dltPending: verdict.pending,
+  dltPendingUntil: verdict.pendingUntil,
+  dltReasons: verdict.reasons,
+  dltProtocolVersion: protocolVersion
+})
+
+/** Whether a verdict under this definition can depend on the participant's other AEs (a withConcurrent condition). */
+export const dependsOnOtherAes = (definition: DltDefinition): boolean =>
+  [...definition.exclusions ?? [], ...definition.inclusions ?? [], ...definition.alwaysDlt ?? []].some((c) => c.withConcurrent !== undefined)
+
+type Person = Pick<AeRow, 'doseLevel'> & { armId: string | null } & DltSummary
+
+async function readParticipant (tx: Pipeline['tx'], trialId: string, participantId: string) {
+  return await Promise.all([
+    tx.execute(sql`select administered_at as "administeredAt" from administrations
+      where trial_id = ${trialId} and participant_id = ${participantId}`).execute().then((r) => rows<{ administeredAt: string }>(r)),
+    tx.execute(sql`select dose_level as "doseLevel", arm_id as "armId", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
+        pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
+      from participants where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
+      .then((r) => {
+        const [person] = rows<Person>(r)
+        if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
+        return person
+      })
+  ])
+}
+
+/** Stores a participant's new summary and moves it between toxicity-table cells where a term's worst grade changed. */
+function storeSummary ({ tx, defer }: Pipeline, trialId: string, participantId: string, person: Person, summary: DltSummary, aes: AeRow[]): void {
+  const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
+  if (delta.length > 0) {
+    defer(tx.execute(sql`${insertRows(toxicityCounts, delta)}
+      on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants`).execute())
+  }
+  defer(tx.execute(sql`update participants set ${assignments(participants, summary)} where trial_id = ${trialId} and participant_id = ${participantId}`).execute())
 }
 
 /**
  * Re-classifies every live AE of one participant and refreshes what is kept
- * current from them: the participant's DLT facts (read by the status engine)
- * and the trial's toxicity counts (read by summaries), so that neither read
- * scans the trial's AEs. A participant's AEs are classified together because
- * a criterion may depend on another AE (withConcurrent) or on the
- * administrations (the window). Returns the live AEs as now classified; the
- * writes are deferred on the pipeline, seen by every statement issued later.
+ * current from them: the participant's DLT summary (read by the status
+ * engine) and the trial's toxicity counts (read by summaries), so that
+ * neither read scans the trial's AEs. A participant's AEs are classified
+ * together because a criterion may depend on another AE (withConcurrent) or
+ * on the administrations (the window). Returns the live AEs as now
+ * classified; the writes are deferred on the pipeline, seen by every
+ * statement issued later.
  */
 export async function reclassifyParticipant (
-  { tx, defer }: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
+  pipeline: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
 ): Promise<Map<string, AeRow>> {
-  const [admins, aes, [person]] = await Promise.all([
-    tx.execute(sql`select administered_at as "administeredAt" from administrations
-      where trial_id = ${trialId} and participant_id = ${participantId}`).execute().then((r) => rows<{ administeredAt: string }>(r)),
+  const { tx, defer } = pipeline
+  const [[admins, person], aes] = await Promise.all([
+    readParticipant(tx, trialId, participantId),
     tx.execute(sql`select ${columnsOf(adverseEvents)} from adverse_events
-      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`).execute().then((r) => rows<AeRow>(r)),
-    tx.execute(sql`select dose_level as "doseLevel", arm_id as "armId", term_worst as "termWorst" from participants
-      where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
-      .then((r) => rows<{ doseLevel: number, armId: string | null, termWorst: Record<string, number> }>(r))
+      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`).execute().then((r) => rows<AeRow>(r))
   ])
-  if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
   // classifyAe skips the AE itself among otherAes.
   const facts = aes.map(aeFacts)
-  let dltCount = 0
-  let pendingCount = 0
-  let pendingUntil: string | null = null
+  let summary = EMPTY_SUMMARY
   const classified = new Map<string, AeRow>()
   for (const [i, row] of aes.entries()) {
-    const result = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
-    if (result.isDlt) dltCount++
-    if (result.pending && !result.adjudicated) {
-      pendingCount++
-      if (result.pendingUntil !== null && (pendingUntil === null || result.pendingUntil < pendingUntil)) pendingUntil = result.pendingUntil
-    }
-    const changed = row.isDlt !== result.isDlt || row.dltComputed !== result.computed.isDlt || row.dltPending !== result.pending ||
-      row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(result.reasons)
-    const dlt = {
-      isDlt: result.isDlt,
-      dltComputed: result.computed.isDlt,
-      dltPending: result.pending,
-      dltPendingUntil: result.pendingUntil,
-      dltReasons: result.reasons,
-      dltProtocolVersion: protocolVersion
-    }
+    const verdict = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
+    summary = withVerdict(summary, row, verdict)
+    const changed = row.isDlt !== verdict.isDlt || row.dltComputed !== verdict.computed.isDlt || row.dltPending !== verdict.pending ||
+      row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(verdict.reasons)
+    const dlt = dltColumns(verdict, protocolVersion)
     if (changed) {
       defer(tx.execute(sql`update adverse_events set ${assignments(adverseEvents, dlt)} where trial_id = ${trialId} and ae_id = ${row.aeId}`).execute())
     }
     classified.set(row.aeId, { ...row, ...dlt })
   }
-
-  const worst = termWorst(aes)
-  const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, worst, aes)
-  if (delta.length > 0) {
-    defer(tx.execute(sql`${insertRows(toxicityCounts, delta)}
-      on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants`).execute())
-  }
-  const summary = {
-    dltCount,
-    pendingDltCount: pendingCount,
-    pendingDltUntil: pendingUntil,
-    worstGrade: aes.length === 0 ? null : Math.max(...aes.map((a) => a.grade)),
-    termWorst: worst,
-    saeCount: aes.filter((a) => a.serious).length
-  }
-  defer(tx.execute(sql`update participants set ${assignments(participants, summary)} where trial_id = ${trialId} and participant_id = ${participantId}`).execute())
+  storeSummary(pipeline, trialId, participantId, person, summary, aes)
   return classified
+}
+
+/**
+ * Stores a new AE classified, and adds it to its participant's summary
+ * without reading the participant's other AEs. Valid only where the
+ * definition does not depend on other AEs (dependsOnOtherAes): then no other
+ * verdict changes with a new AE, so the stored summary plus this verdict is
+ * the summary of all. A stored summary that elapsed time has made stale (its
+ * pendingDltUntil passed) is rebuilt in full by the status re-evaluation of
+ * this write, which reads the new AE too. Returns the AE as stored.
+ */
+export async function addClassified (
+  pipeline: Pipeline, ae: AeRow, protocol: Protocol, protocolVersion: number, asOf: string
+): Promise<AeRow> {
+  const [admins, person] = await readParticipant(pipeline.tx, ae.trialId, ae.participantId)
+  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations: admins, otherAes: [], asOf })
+  const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
+  pipeline.defer(pipeline.tx.execute(insertRows(adverseEvents, [row])).execute())
+  storeSummary(pipeline, ae.trialId, ae.participantId, person, withVerdict(person, ae, verdict), [row])
+  return row
 }
 
 /** The cell moves of the toxicity table for every term whose worst grade for the participant changed. */
