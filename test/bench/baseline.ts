@@ -2,8 +2,11 @@
 // `postgres` driver with the same pool size, no validation, no auth, no
 // transaction. POST /insert stores one row (values from the body) in
 // bench_baseline, a table with the columns and types of adverse_events;
-// GET /select/:id reads one row by primary key. The harness creates and
-// fills the table (dataset.ts) before starting this server.
+// GET /select/:id reads one row by primary key. POST /insert-locked is the
+// least a clinical write must do, for comparison: in one transaction, lock
+// the trial's row, insert the AE row and one audit row holding it. The
+// harness creates and fills the tables (dataset.ts) before starting this
+// server.
 import Fastify from 'fastify'
 import postgres from 'postgres'
 import { uuidv7 } from 'uuidv7'
@@ -14,6 +17,7 @@ const sql = postgres(env.DATABASE_URL!, { max: Number(env.DB_POOL_MAX ?? 10), on
 const app = Fastify({ logger: false })
 
 interface InsertBody {
+  trialId?: string
   participantId: string
   siteId?: string
   doseLevel?: number
@@ -30,10 +34,10 @@ interface InsertBody {
   outcome?: string
 }
 
-app.post<{ Body: InsertBody }>('/insert', async (request, reply) => {
-  const b = request.body
+/** The bench_baseline row of an insert body. */
+function baselineRow (b: InsertBody) {
   const now = new Date().toISOString()
-  const [row] = await sql`insert into bench_baseline ${sql({
+  return {
     trial_id: BASELINE_TRIAL,
     ae_id: uuidv7(),
     participant_id: b.participantId,
@@ -70,7 +74,21 @@ app.post<{ Body: InsertBody }>('/insert', async (request, reply) => {
     created_by: 'baseline',
     created_at: now,
     updated_at: now
-  })} returning *`
+  }
+}
+
+app.post<{ Body: InsertBody }>('/insert', async (request, reply) => {
+  const [row] = await sql`insert into bench_baseline ${sql(baselineRow(request.body))} returning *`
+  return await reply.code(201).send(row)
+})
+
+app.post<{ Body: InsertBody }>('/insert-locked', async (request, reply) => {
+  const row = await sql.begin(async (tx) => {
+    await tx`select 1 from trials where trial_id = ${request.body.trialId ?? BASELINE_TRIAL} for update`
+    const [inserted] = await tx`insert into bench_baseline ${tx(baselineRow(request.body))} returning *`
+    await tx`insert into bench_baseline_audit ${tx({ trial_id: inserted!.trial_id as string, entry: tx.json(inserted as never) })}`
+    return inserted
+  })
   return await reply.code(201).send(row)
 })
 

@@ -252,6 +252,8 @@ export async function generateDataset (sql: Sql, api: Api, size: number, log: (l
   await sql.unsafe('alter table bench_baseline add primary key (trial_id, ae_id)')
   await sql.unsafe(`insert into bench_baseline select * from adverse_events where trial_id = '${trials[1]!.trialId}' limit 10000`)
   await sql.unsafe(`update bench_baseline set trial_id = '${BASELINE_TRIAL}'`)
+  await sql.unsafe('drop table if exists bench_baseline_audit')
+  await sql.unsafe('create table bench_baseline_audit (trial_id text not null, seq bigint generated always as identity, entry jsonb not null, primary key (trial_id, seq))')
   log('VACUUM ANALYZE')
   await sql.unsafe('vacuum analyze')
 

@@ -243,6 +243,9 @@ async function main (): Promise<void> {
     await checkpoint()
     await alternate(baselineInsert(baseline.url, data.targets), aePost(service.url, edc, data.targets))
     await checkpoint()
+    // Not a target's baseline: what a transaction with a lock and an audit row costs by itself.
+    runs['baseline locked insert'] = await measure(baselineInsert(baseline.url, data.targets, true), opts, stats, log)
+    await checkpoint()
   }
   if (wanted('status') || wanted('summary') || wanted('list')) {
     const select = baselineSelect(baseline.url, data.baselineIds)
@@ -287,6 +290,7 @@ async function main (): Promise<void> {
   const sel = runs['baseline select']
   const labelled: Array<[string, Figures | undefined, string]> = [
     ['AE POST', ins, 'AE POST'],
+    ['AE POST', runs['baseline locked insert'], 'AE POST vs a locked, audited insert'],
     ['status GET', sel, 'status GET'],
     ['status GET medium', sel, `status GET, ${data.medium.aes} AEs`],
     ['status GET big', sel, `status GET, ${data.big.aes} AEs`],
@@ -294,6 +298,7 @@ async function main (): Promise<void> {
     ['AE list page GET', sel, `AE list page GET, ${data.big.aes} AEs`],
     ['AE POST (PGlite)', ins, `AE POST on PGlite (${pgliteDuration} s)`],
     ['baseline insert', undefined, 'baseline insert'],
+    ['baseline locked insert', undefined, 'baseline locked insert'],
     ['baseline select', undefined, 'baseline select']
   ]
   const rows = labelled.filter(([name]) => runs[name] !== undefined).map(([name, base, label]) => row(runs[name]!, base, label))

@@ -213,19 +213,22 @@ export function aePost (base: string, token: string, targets: AeTarget[], name =
   }
 }
 
-export function baselineInsert (base: string, targets: AeTarget[]): Scenario {
+/** POST /insert (bare) or, with `locked`, POST /insert-locked (trial lock, AE row and audit row in one transaction). */
+export function baselineInsert (base: string, targets: AeTarget[], locked = false): Scenario {
   const rand = random(7)
   const nextTarget = rotate(targets)
   return {
-    name: 'baseline insert',
-    target: 'POST /insert (one row, same width as adverse_events)',
+    name: locked ? 'baseline locked insert' : 'baseline insert',
+    target: locked
+      ? 'POST /insert-locked (one transaction: the trial row locked, one row as wide as adverse_events, one audit row)'
+      : 'POST /insert (one row, same width as adverse_events)',
     base,
     headers: json,
     next: () => {
       const t = nextTarget()
       const d = drawAe(rand)
-      const body = { ...aeBody(rand, t), siteId: t.siteId, doseLevel: t.doseLevel, term: d.entry.term, meddraCode: d.entry.meddraCode, soc: d.entry.soc }
-      return { method: 'POST', path: '/insert', body: JSON.stringify(body) }
+      const body = { ...aeBody(rand, t), trialId: t.trialId, siteId: t.siteId, doseLevel: t.doseLevel, term: d.entry.term, meddraCode: d.entry.meddraCode, soc: d.entry.soc }
+      return { method: 'POST', path: locked ? '/insert-locked' : '/insert', body: JSON.stringify(body) }
     }
   }
 }
