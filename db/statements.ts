@@ -1,5 +1,6 @@
 import { getTableColumns, getTableName, sql, type InferInsertModel, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import { rows, type Queryable } from './client.js'
 
 // drizzle's query builder spends up to a tenth of a millisecond building one
 // wide statement (it checks the type of every chunk, column and parameter),
@@ -7,6 +8,14 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 // as SQL templates instead, with these helpers deriving their column lists
 // from the schema once, and encoding values by their columns as the builder
 // would. Rows come back in the schema's shape, unmapped (see `rows`).
+
+/**
+ * The rows a query returns, as `T`. The statement is sent before the first
+ * await, so statements issued after this call run after it.
+ */
+export async function selectRows<T> (db: Queryable, query: SQL): Promise<T[]> {
+  return rows<T>(await db.execute(query).execute())
+}
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 

@@ -7,7 +7,7 @@ import helmet, { type HelmetOptions } from 'helmet'
  * running helmet on every request (its CSP string above all) took a tenth of
  * the CPU of a status read.
  */
-export function helmetHeaders (options: HelmetOptions): Record<string, string> {
+function helmetHeaders (options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {}
   const response = {
     setHeader: (name: string, value: string | number | readonly string[]) => { headers[name.toLowerCase()] = String(value) },

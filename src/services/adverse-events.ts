@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
-import { rows, type Db, type Queryable, type Tx } from '../../db/client.js'
+import type { Db, Queryable, Tx } from '../../db/client.js'
 import { insertRows } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
@@ -12,7 +12,7 @@ import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { conflict, notFound, unprocessable } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
+import { addClassified, dependsOnOtherAes, findAdministrations, findParticipant, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 
@@ -155,14 +155,6 @@ async function visibleAe (db: Queryable, trialId: string, aeId: string, principa
   return row
 }
 
-interface ParticipantFacts { siteId: string, doseLevel: number, enrolledOn: string, withdrawnAt: string | null }
-
-async function findParticipant (db: Queryable, trialId: string, participantId: string): Promise<ParticipantFacts | null> {
-  const found = await db.execute(sql`select site_id as "siteId", dose_level as "doseLevel", enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt"
-    from participants where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
-  return rows<ParticipantFacts>(found)[0] ?? null
-}
-
 /**
  * The trial (404 when absent). Who may read its participant-level records
  * (the DMC only where the protocol unblinds it) is the route's declared
@@ -212,16 +204,17 @@ export async function createAe (
     change: `${input.term ?? `MedDRA ${input.meddraCode ?? '?'}`} grade ${input.grade} reported`
   }
   const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
-  // What the checks need is read in the lock's round trip.
+  // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
     findParticipant(tx, trialId, input.participantId),
+    findAdministrations(tx, trialId, input.participantId),
     input.externalId === undefined
       ? undefined
       : tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
         .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId))).execute(),
     findKey(tx, ids)
   ])
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [participant, sameExternalId, seen]) =>
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [participant, administrations, sameExternalId, seen]) =>
     await once(ctx, ids, input, async () => {
       if (participant !== null && !inScope(principal, participant.siteId)) throw notFound('Participant')
       const first = sameExternalId?.[0]
@@ -283,7 +276,7 @@ export async function createAe (
         ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [unclassified])).execute())
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
-        row = await addClassified(ctx, unclassified, protocol, ctx.trial.protocolVersion, ctx.at)
+        row = addClassified(ctx, unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
       }
       const record = writeVersion(ctx, row, null)
       ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })

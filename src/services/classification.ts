@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
-import { rows } from '../../db/client.js'
-import { assignments, columnsOf, insertRows } from '../../db/statements.js'
+import type { Queryable } from '../../db/client.js'
+import { assignments, columnsOf, insertRows, selectRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
@@ -67,25 +67,30 @@ const dltColumns = (verdict: DltClassification, protocolVersion: number) => ({
 export const dependsOnOtherAes = (definition: DltDefinition): boolean =>
   [...definition.exclusions ?? [], ...definition.inclusions ?? [], ...definition.alwaysDlt ?? []].some((c) => c.withConcurrent !== undefined)
 
-type Person = Pick<AeRow, 'doseLevel'> & { armId: string | null } & DltSummary
+/** A participant as the AE write path needs it: its site, dose, dates and DLT summary. */
+export type ParticipantState = DltSummary & {
+  siteId: string
+  doseLevel: number
+  armId: string | null
+  enrolledOn: string
+  withdrawnAt: string | null
+}
 
-async function readParticipant (tx: Pipeline['tx'], trialId: string, participantId: string) {
-  return await Promise.all([
-    tx.execute(sql`select administered_at as "administeredAt" from administrations
-      where trial_id = ${trialId} and participant_id = ${participantId}`).execute().then((r) => rows<{ administeredAt: string }>(r)),
-    tx.execute(sql`select dose_level as "doseLevel", arm_id as "armId", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
-        pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
-      from participants where trial_id = ${trialId} and participant_id = ${participantId}`).execute()
-      .then((r) => {
-        const [person] = rows<Person>(r)
-        if (person === undefined) throw new Error(`participant ${participantId} of ${trialId} is missing`)
-        return person
-      })
-  ])
+export async function findParticipant (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
+  const [found] = await selectRows<ParticipantState>(db, sql`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
+      enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
+      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
+    from participants where trial_id = ${trialId} and participant_id = ${participantId}`)
+  return found ?? null
+}
+
+export async function findAdministrations (db: Queryable, trialId: string, participantId: string): Promise<Array<{ administeredAt: string }>> {
+  return await selectRows(db, sql`select administered_at as "administeredAt" from administrations
+    where trial_id = ${trialId} and participant_id = ${participantId}`)
 }
 
 /** Stores a participant's new summary and moves it between toxicity-table cells where a term's worst grade changed. */
-function storeSummary ({ tx, defer }: Pipeline, trialId: string, participantId: string, person: Person, summary: DltSummary, aes: AeRow[]): void {
+function storeSummary ({ tx, defer }: Pipeline, trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): void {
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
   if (delta.length > 0) {
     defer(tx.execute(sql`${insertRows(toxicityCounts, delta)}
@@ -108,11 +113,13 @@ export async function reclassifyParticipant (
   pipeline: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
 ): Promise<Map<string, AeRow>> {
   const { tx, defer } = pipeline
-  const [[admins, person], aes] = await Promise.all([
-    readParticipant(tx, trialId, participantId),
-    tx.execute(sql`select ${columnsOf(adverseEvents)} from adverse_events
-      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`).execute().then((r) => rows<AeRow>(r))
+  const [admins, person, aes] = await Promise.all([
+    findAdministrations(tx, trialId, participantId),
+    findParticipant(tx, trialId, participantId),
+    selectRows<AeRow>(tx, sql`select ${columnsOf(adverseEvents)} from adverse_events
+      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`)
   ])
+  if (person === null) throw new Error(`participant ${participantId} of ${trialId} is missing`)
   // classifyAe skips the AE itself among otherAes.
   const facts = aes.map(aeFacts)
   let summary = EMPTY_SUMMARY
@@ -139,13 +146,14 @@ export async function reclassifyParticipant (
  * verdict changes with a new AE, so the stored summary plus this verdict is
  * the summary of all. A stored summary that elapsed time has made stale (its
  * pendingDltUntil passed) is rebuilt in full by the status re-evaluation of
- * this write, which reads the new AE too. Returns the AE as stored.
+ * this write, which reads the new AE too. `person` and `administrations` are
+ * the participant's, read under the trial's lock. Returns the AE as stored.
  */
-export async function addClassified (
-  pipeline: Pipeline, ae: AeRow, protocol: Protocol, protocolVersion: number, asOf: string
-): Promise<AeRow> {
-  const [admins, person] = await readParticipant(pipeline.tx, ae.trialId, ae.participantId)
-  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations: admins, otherAes: [], asOf })
+export function addClassified (
+  pipeline: Pipeline, ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
+  protocol: Protocol, protocolVersion: number, asOf: string
+): AeRow {
+  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
   pipeline.defer(pipeline.tx.execute(insertRows(adverseEvents, [row])).execute())
   storeSummary(pipeline, ae.trialId, ae.participantId, person, withVerdict(person, ae, verdict), [row])

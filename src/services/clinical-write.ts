@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { auditLog, trials } from '../../db/schema.js'
-import { rows, type Db, type Tx } from '../../db/client.js'
-import { columnsOf, insertRows } from '../../db/statements.js'
+import type { Db, Tx } from '../../db/client.js'
+import { columnsOf, insertRows, selectRows } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
 import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
@@ -43,15 +43,14 @@ export async function clinicalWrite<T, P = undefined> (
     return await db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
       // Issued in this order on one connection: the reads run after the lock is granted, each in a
       // snapshot of its own, so under READ COMMITTED they see every write committed before it.
-      const [locked, chain, prefetched] = await Promise.all([
-        tx.execute(sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`).execute(),
-        tx.execute(sql`select ${chainHeadSql(trialId)} as head`).execute(),
+      const [[trial], [chain], prefetched] = await Promise.all([
+        selectRows<TrialRow>(tx, sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`),
+        selectRows<{ head: string | null }>(tx, sql`select ${chainHeadSql(trialId)} as head`),
         prefetch?.(tx) as Promise<P>
       ])
-      const [trial] = rows<TrialRow>(locked)
       if (trial === undefined) throw notFound('Trial')
       const at = new Date().toISOString()
-      let head = parseChainHead(rows<{ head: string | null }>(chain)[0]?.head ?? null)
+      let head = parseChainHead(chain?.head ?? null)
       const value = await change({
         tx,
         defer,

@@ -215,20 +215,18 @@ async function main (): Promise<void> {
     }
   })
   let peakMeasured = 0
-  const serviceRun = async (scenario: Parameters<typeof measure>[0]) => {
-    rss.phases.delete('measured')
-    const f = await measure(scenario, opts, stats, log, onService())
-    peakMeasured = Math.max(peakMeasured, f.peakRssBytes ?? 0)
-    runs[f.scenario] = f
-  }
-  const checkpoint = async () => { await db.sql.unsafe('checkpoint').catch(() => {}) }
-
   const keep = (figures: Figures[]) => {
     for (const f of figures) {
       peakMeasured = Math.max(peakMeasured, f.peakRssBytes ?? 0)
       runs[f.scenario] = f
     }
   }
+  const serviceRun = async (scenario: Scenario) => {
+    rss.phases.delete('measured')
+    keep([await measure(scenario, opts, stats, log, onService())])
+  }
+  const checkpoint = async () => { await db.sql.unsafe('checkpoint').catch(() => {}) }
+
   // Figures that are compared (service and baseline, one trial and another) are measured in
   // alternating slices, so that the machine's drift over the run falls on both alike.
   const ROUNDS = 4
