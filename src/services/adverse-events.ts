@@ -276,7 +276,9 @@ export async function createAe (
         ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [unclassified])).execute())
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
-        row = addClassified(ctx, unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
+        const added = addClassified(ctx, unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
+        row = added.row
+        if (!added.statusInputsChanged) ctx.keepStatus()
       }
       const record = writeVersion(ctx, row, null)
       ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })

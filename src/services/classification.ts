@@ -140,6 +140,14 @@ export async function reclassifyParticipant (
 }
 
 /**
+ * Whether the status engine reads this AE itself: the stopping rules' safety
+ * signals are the live AEs that are serious or fatal (status.ts reads them
+ * with the same condition).
+ */
+export const isSafetySignal = (ae: Pick<AeRow, 'nullifiedAt' | 'serious' | 'grade'>): boolean =>
+  ae.nullifiedAt === null && (ae.serious || ae.grade === 5)
+
+/**
  * Stores a new AE classified, and adds it to its participant's summary
  * without reading the participant's other AEs. Valid only where the
  * definition does not depend on other AEs (dependsOnOtherAes): then no other
@@ -147,17 +155,26 @@ export async function reclassifyParticipant (
  * the summary of all. A stored summary that elapsed time has made stale (its
  * pendingDltUntil passed) is rebuilt in full by the status re-evaluation of
  * this write, which reads the new AE too. `person` and `administrations` are
- * the participant's, read under the trial's lock. Returns the AE as stored.
+ * the participant's, read under the trial's lock.
+ *
+ * Returns the AE as stored, and whether the write changed what the status
+ * engine reads: the participant's DLT counts or earliest pending instant, the
+ * trial's safety signals, or a summary due for that rebuild. When it did not,
+ * the trial's stored status is the one a re-evaluation would give.
  */
 export function addClassified (
   pipeline: Pipeline, ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
   protocol: Protocol, protocolVersion: number, asOf: string
-): AeRow {
+): { row: AeRow, statusInputsChanged: boolean } {
   const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
+  const summary = withVerdict(person, ae, verdict)
   pipeline.defer(pipeline.tx.execute(insertRows(adverseEvents, [row])).execute())
-  storeSummary(pipeline, ae.trialId, ae.participantId, person, withVerdict(person, ae, verdict), [row])
-  return row
+  storeSummary(pipeline, ae.trialId, ae.participantId, person, summary, [row])
+  const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
+  const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
+    summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil
+  return { row, statusInputsChanged }
 }
 
 /** The cell moves of the toxicity table for every term whose worst grade for the participant changed. */

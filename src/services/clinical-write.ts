@@ -19,6 +19,13 @@ export interface WriteContext extends Pipeline {
   at: string
   /** appends an audit row to the trial's chain (a deferred write) */
   audit: (entry: AuditEntry) => void
+  /**
+   * Declares that this write changed none of the status engine's inputs
+   * (participants' DLT summaries and dosing, safety signals, the trial row):
+   * the stored status stands, as it does for every read until its
+   * nextChangeAt, and is not re-evaluated.
+   */
+  keepStatus: () => void
 }
 
 export interface WriteResult<T> { value: T, status: StatusDocument | null }
@@ -26,7 +33,7 @@ export interface WriteResult<T> { value: T, status: StatusDocument | null }
 /**
  * Every clinical write goes through here: one transaction that locks the
  * trial row, runs the change, writes its audit rows, and re-evaluates the
- * trial's status. Two writes to one trial (from any number of server
+ * trial's status (unless the change kept it). Two writes to one trial (from any number of server
  * instances) serialise on the row lock, so no decision ever misses a
  * committed DLT; a write that throws leaves nothing behind.
  */
@@ -51,6 +58,7 @@ export async function clinicalWrite<T, P = undefined> (
       if (trial === undefined) throw notFound('Trial')
       const at = new Date().toISOString()
       let head = parseChainHead(chain?.head ?? null)
+      let keep = false
       const value = await change({
         tx,
         defer,
@@ -61,9 +69,10 @@ export async function clinicalWrite<T, P = undefined> (
           const next = chainRow(trialId, principal, entry, at, head)
           head = next.head
           defer(tx.execute(insertRows(auditLog, [next.row])).execute())
-        }
+        },
+        keepStatus: () => { keep = true }
       }, prefetched)
-      const status = trigger === null ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
+      const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
       return { value, status }
     }))
   } catch (error) {

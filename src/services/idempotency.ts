@@ -27,7 +27,7 @@ export async function findKey (db: Queryable, ids: IdempotencyIds): Promise<KeyR
  * `seen` is the key's row when the caller read it already (findKey).
  */
 export async function once<T> (
-  { tx, defer }: Pipeline,
+  { tx, defer, keepStatus }: Pipeline & { keepStatus?: () => void },
   ids: IdempotencyIds,
   requestBody: unknown,
   create: () => Promise<{ statusCode: number, body: T }>,
@@ -42,6 +42,8 @@ export async function once<T> (
         errors: [{ path: '/headers/idempotency-key', message: 'already used with another body' }]
       })
     }
+    // A replay writes nothing: the status it would re-evaluate is the one stored.
+    keepStatus?.()
     return { statusCode: prior.statusCode, body: prior.response as T, replayed: true }
   }
   const result = await create()

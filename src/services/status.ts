@@ -41,7 +41,7 @@ async function statusInput (db: Queryable, trialId: string) {
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
         dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
       from participants where trial_id = ${trialId}`),
-    // Served by the partial index adverse_events_signals: only serious or fatal AEs.
+    // Served by the partial index adverse_events_signals: only serious or fatal AEs (isSafetySignal).
     selectRows<SafetySignal>(db, sql`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
       from adverse_events where trial_id = ${trialId} and nullified_at is null and (serious or grade = 5)`)
   ])
