@@ -1,20 +1,26 @@
-import { getTableColumns, getTableName, sql, type InferInsertModel, type SQL } from 'drizzle-orm'
+import { getTableColumns, getTableName, is, sql, SQL, type InferInsertModel, type Query } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { rows, type Queryable } from './client.js'
 
 // drizzle's query builder spends up to a tenth of a millisecond building one
 // wide statement (it checks the type of every chunk, column and parameter),
-// and a clinical write issues a dozen. On that path statements are written
-// as SQL templates instead, with these helpers deriving their column lists
-// from the schema once, and encoding values by their columns as the builder
-// would. Rows come back in the schema's shape, unmapped (see `rows`).
+// and a clinical write issues a dozen. On that path statements are built here
+// as text and parameters instead, with their column lists derived from the
+// schema and values encoded by their columns as the builder would, and sent
+// through drizzle's session as they are (its logger and both drivers, without
+// the builder). Rows come back in the schema's shape, unmapped (see `rows`).
+
+/** Sends a statement built here as it is; resolves to what the driver returns (see `rows`). */
+export async function send (db: Queryable, statement: Query): Promise<unknown> {
+  return await db._.session.prepareQuery(statement, undefined, undefined, false).execute()
+}
 
 /**
  * The rows a query returns, as `T`. The statement is sent before the first
  * await, so statements issued after this call run after it.
  */
-export async function selectRows<T> (db: Queryable, query: SQL): Promise<T[]> {
-  return rows<T>(await db.execute(query).execute())
+export async function selectRows<T> (db: Queryable, query: SQL | Query): Promise<T[]> {
+  return rows<T>(await (is(query, SQL) ? db.execute(query).execute() : send(db, query)))
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
@@ -36,26 +42,28 @@ const encode = (column: PgColumn, value: unknown) => value === null ? null : col
 
 type Row<T extends PgTable> = InferInsertModel<T>
 
+const valueAt = (row: object, key: string) => (row as Record<string, unknown>)[key]
+
 /** The table's columns that `row` gives (is not undefined for), in the table's order. */
-const fieldsOf = (table: PgTable, row: object) =>
-  Object.entries(getTableColumns(table)).filter(([key]) => (row as Record<string, unknown>)[key] !== undefined)
-
-const valueOf = (row: object, key: string, column: PgColumn) => sql.param(encode(column, (row as Record<string, unknown>)[key]))
-
-const comma = sql.raw(', ')
+const fieldsOf = (table: PgTable, row: object) => Object.entries(getTableColumns(table)).filter(([key]) => valueAt(row, key) !== undefined)
 
 /**
- * `insert into table (…) values (…), (…)`: every row gives the fields the
- * first row gives; the columns none gives take their defaults.
+ * `insert into table (…) values (…), (…)` and then `tail` (an ON CONFLICT
+ * clause): every row gives the fields the first row gives; the columns none
+ * gives take their defaults.
  */
-export function insertRows<T extends PgTable> (table: T, rows: Array<Row<T>>): SQL {
+export function insertRows<T extends PgTable> (table: T, rows: Array<Row<T>>, tail = ''): Query {
   const fields = fieldsOf(table, rows[0]!)
-  const names = sql.raw(fields.map(([, column]) => quote(column.name)).join(', '))
-  const tuples = rows.map((row) => sql`(${sql.join(fields.map(([key, column]) => valueOf(row, key, column)), comma)})`)
-  return sql`insert into ${sql.raw(quote(getTableName(table)))} (${names}) values ${sql.join(tuples, comma)}`
+  const params: unknown[] = []
+  const tuples = rows.map((row) => `(${fields.map(([key, column]) => `$${params.push(encode(column, valueAt(row, key)))}`).join(', ')})`)
+  const names = fields.map(([, column]) => quote(column.name)).join(', ')
+  return { sql: `insert into ${quote(getTableName(table))} (${names}) values ${tuples.join(', ')}${tail === '' ? '' : ` ${tail}`}`, params }
 }
 
-/** `"column" = $n, …` for the fields given: the SET list of an update. */
-export function assignments<T extends PgTable> (table: T, values: Partial<Row<T>>): SQL {
-  return sql.join(fieldsOf(table, values).map(([key, column]) => sql`${sql.raw(quote(column.name))} = ${valueOf(values, key, column)}`), comma)
+/** `update table set … where …`: the fields `values` gives, on the rows whose `key` fields equal its (non-null) values. */
+export function updateRows<T extends PgTable> (table: T, values: Partial<Row<T>>, key: Partial<Row<T>>): Query {
+  const params: unknown[] = []
+  const equal = (row: object, separator: string) => fieldsOf(table, row)
+    .map(([name, column]) => `${quote(column.name)} = $${params.push(encode(column, valueAt(row, name)))}`).join(separator)
+  return { sql: `update ${quote(getTableName(table))} set ${equal(values, ', ')} where ${equal(key, ' and ')}`, params }
 }

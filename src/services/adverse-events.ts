@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-o
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertRows } from '../../db/statements.js'
+import { insertRows, send } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
@@ -177,9 +177,9 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
 function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
   const record = aeRecord(row)
-  ctx.defer(ctx.tx.execute(insertRows(adverseEventVersions, [{
+  ctx.defer(send(ctx.tx, insertRows(adverseEventVersions, [{
     trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
-  }])).execute())
+  }])))
   return record
 }
 
@@ -273,7 +273,7 @@ export async function createAe (
       let row: AeRow
       if (dependsOnOtherAes(protocol.dltDefinition)) {
         // The new AE may change the verdicts of the participant's others: all are classified again.
-        ctx.defer(ctx.tx.execute(insertRows(adverseEvents, [unclassified])).execute())
+        ctx.defer(send(ctx.tx, insertRows(adverseEvents, [unclassified])))
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
         const added = addClassified(ctx, unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)

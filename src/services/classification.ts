@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
-import { assignments, columnsOf, insertRows, selectRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, updateRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
@@ -93,10 +93,10 @@ export async function findAdministrations (db: Queryable, trialId: string, parti
 function storeSummary ({ tx, defer }: Pipeline, trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): void {
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
   if (delta.length > 0) {
-    defer(tx.execute(sql`${insertRows(toxicityCounts, delta)}
-      on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants`).execute())
+    defer(send(tx, insertRows(toxicityCounts, delta,
+      'on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants')))
   }
-  defer(tx.execute(sql`update participants set ${assignments(participants, summary)} where trial_id = ${trialId} and participant_id = ${participantId}`).execute())
+  defer(send(tx, updateRows(participants, summary, { trialId, participantId })))
 }
 
 /**
@@ -131,7 +131,7 @@ export async function reclassifyParticipant (
       row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(verdict.reasons)
     const dlt = dltColumns(verdict, protocolVersion)
     if (changed) {
-      defer(tx.execute(sql`update adverse_events set ${assignments(adverseEvents, dlt)} where trial_id = ${trialId} and ae_id = ${row.aeId}`).execute())
+      defer(send(tx, updateRows(adverseEvents, dlt, { trialId, aeId: row.aeId })))
     }
     classified.set(row.aeId, { ...row, ...dlt })
   }
@@ -169,7 +169,7 @@ export function addClassified (
   const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
   const summary = withVerdict(person, ae, verdict)
-  pipeline.defer(pipeline.tx.execute(insertRows(adverseEvents, [row])).execute())
+  pipeline.defer(send(pipeline.tx, insertRows(adverseEvents, [row])))
   storeSummary(pipeline, ae.trialId, ae.participantId, person, summary, [row])
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||

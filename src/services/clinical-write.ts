@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { auditLog, trials } from '../../db/schema.js'
 import type { Db, Tx } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
 import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
@@ -68,7 +68,7 @@ export async function clinicalWrite<T, P = undefined> (
         audit: (entry) => {
           const next = chainRow(trialId, principal, entry, at, head)
           head = next.head
-          defer(tx.execute(insertRows(auditLog, [next.row])).execute())
+          defer(send(tx, insertRows(auditLog, [next.row])))
         },
         keepStatus: () => { keep = true }
       }, prefetched)

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import type { ParticipantSummary } from '../domain/evaluability.js'
 import type { SafetySignal } from '../domain/stopping-rules.js'
@@ -106,8 +106,8 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   }
   if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
     const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
-    defer(tx.execute(sql`${insertRows(trialStatus, [row])} on conflict (trial_id) do update set
-      status = excluded.status, decision_id = excluded.decision_id, evaluated_at = excluded.evaluated_at, next_change_at = excluded.next_change_at`).execute())
+    defer(send(tx, insertRows(trialStatus, [row], `on conflict (trial_id) do update set
+      status = excluded.status, decision_id = excluded.decision_id, evaluated_at = excluded.evaluated_at, next_change_at = excluded.next_change_at`)))
   }
   return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
