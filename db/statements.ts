@@ -67,3 +67,22 @@ export function updateRows<T extends PgTable> (table: T, values: Partial<Row<T>>
     .map(([name, column]) => `${quote(column.name)} = $${params.push(encode(column, valueAt(row, name)))}`).join(separator)
   return { sql: `update ${quote(getTableName(table))} set ${equal(values, ', ')} where ${equal(key, ' and ')}`, params }
 }
+
+/**
+ * The writes as one statement, each but the last a data-modifying CTE: one
+ * message and one execution instead of one each. They run on one snapshot,
+ * so none may touch a row another touches or depend on another's effect.
+ * Only for statements built here: their parameters are renumbered in the
+ * text, which holds no other `$`.
+ */
+export function together (writes: Query[]): Query {
+  if (writes.length === 1) return writes[0]!
+  const params: unknown[] = []
+  const texts = writes.map((write) => {
+    const offset = params.length
+    params.push(...write.params)
+    return write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)
+  })
+  const last = texts.pop()!
+  return { sql: `with ${texts.map((text, i) => `w${i} as (${text})`).join(', ')} ${last}`, params }
+}

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type Query, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertRows, send } from '../../db/statements.js'
+import { insertRows, send, together } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
@@ -174,12 +174,21 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
   return classified.get(aeId) ?? (await findAe(ctx.tx, trialId, aeId))!
 }
 
+/** The AE as it now stands, and the statement that keeps it as its next version. */
+function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Query } {
+  const record = aeRecord(row)
+  return {
+    record,
+    insert: insertRows(adverseEventVersions, [{
+      trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
+    }])
+  }
+}
+
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
 function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
-  const record = aeRecord(row)
-  ctx.defer(send(ctx.tx, insertRows(adverseEventVersions, [{
-    trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
-  }])))
+  const { record, insert } = versionOf(ctx, row, reason)
+  ctx.defer(send(ctx.tx, insert))
   return record
 }
 
@@ -271,17 +280,21 @@ export async function createAe (
       }
       const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
       let row: AeRow
+      let writes: Query[] = []
       if (dependsOnOtherAes(protocol.dltDefinition)) {
         // The new AE may change the verdicts of the participant's others: all are classified again.
         ctx.defer(send(ctx.tx, insertRows(adverseEvents, [unclassified])))
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
-        const added = addClassified(ctx, unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
+        const added = addClassified(unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
         row = added.row
+        writes = added.writes
         if (!added.statusInputsChanged) ctx.keepStatus()
       }
-      const record = writeVersion(ctx, row, null)
-      ctx.audit({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
+      const { record, insert } = versionOf(ctx, row, null)
+      const audit = ctx.auditStatement({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
+      // The AE, its participant's summary, its first version and its audit row: distinct rows, one statement.
+      ctx.defer(send(ctx.tx, together([...writes, insert, audit])))
       return { statusCode: 201, body: aeView(row) }
     }, seen), prefetch)
   return value

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm'
+import { sql, type Query } from 'drizzle-orm'
 import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send, updateRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, together, updateRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
@@ -89,14 +89,32 @@ export async function findAdministrations (db: Queryable, trialId: string, parti
     where trial_id = ${trialId} and participant_id = ${participantId}`)
 }
 
-/** Stores a participant's new summary and moves it between toxicity-table cells where a term's worst grade changed. */
-function storeSummary ({ tx, defer }: Pipeline, trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): void {
+const sameSummary = (a: DltSummary, b: DltSummary) =>
+  a.dltCount === b.dltCount && a.pendingDltCount === b.pendingDltCount && a.pendingDltUntil === b.pendingDltUntil &&
+  a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && sameGrades(a.termWorst, b.termWorst)
+
+const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([code, grade]) => b[code] === grade)
+
+/**
+ * The statements that store a participant's new summary (none when it did not
+ * change) and move it between toxicity-table cells where a term's worst grade
+ * changed. They touch distinct rows, so they may be sent together.
+ */
+function summaryWrites (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): Query[] {
+  if (sameSummary(person, summary)) return []
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
-  if (delta.length > 0) {
-    defer(send(tx, insertRows(toxicityCounts, delta,
-      'on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants')))
-  }
-  defer(send(tx, updateRows(participants, summary, { trialId, participantId })))
+  const summaryUpdate = updateRows(participants, {
+    dltCount: summary.dltCount,
+    pendingDltCount: summary.pendingDltCount,
+    pendingDltUntil: summary.pendingDltUntil,
+    worstGrade: summary.worstGrade,
+    termWorst: summary.termWorst,
+    saeCount: summary.saeCount
+  }, { trialId, participantId })
+  if (delta.length === 0) return [summaryUpdate]
+  return [summaryUpdate, insertRows(toxicityCounts, delta,
+    'on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants')]
 }
 
 /**
@@ -135,7 +153,8 @@ export async function reclassifyParticipant (
     }
     classified.set(row.aeId, { ...row, ...dlt })
   }
-  storeSummary(pipeline, trialId, participantId, person, summary, aes)
+  const writes = summaryWrites(trialId, participantId, person, summary, aes)
+  if (writes.length > 0) defer(send(tx, together(writes)))
   return classified
 }
 
@@ -157,24 +176,26 @@ export const isSafetySignal = (ae: Pick<AeRow, 'nullifiedAt' | 'serious' | 'grad
  * this write, which reads the new AE too. `person` and `administrations` are
  * the participant's, read under the trial's lock.
  *
- * Returns the AE as stored, and whether the write changed what the status
- * engine reads: the participant's DLT counts or earliest pending instant, the
- * trial's safety signals, or a summary due for that rebuild. When it did not,
- * the trial's stored status is the one a re-evaluation would give.
+ * Returns the AE as stored; the statements that store it and its
+ * participant's summary, which touch distinct rows (for the caller to send,
+ * together with its other writes); and whether the write changed what the
+ * status engine reads: the participant's DLT counts or earliest pending
+ * instant, the trial's safety signals, or a summary due for that rebuild.
+ * When it did not, the trial's stored status is the one a re-evaluation would
+ * give.
  */
 export function addClassified (
-  pipeline: Pipeline, ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
+  ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
   protocol: Protocol, protocolVersion: number, asOf: string
-): { row: AeRow, statusInputsChanged: boolean } {
+): { row: AeRow, writes: Query[], statusInputsChanged: boolean } {
   const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
   const summary = withVerdict(person, ae, verdict)
-  pipeline.defer(send(pipeline.tx, insertRows(adverseEvents, [row])))
-  storeSummary(pipeline, ae.trialId, ae.participantId, person, summary, [row])
+  const writes = [insertRows(adverseEvents, [row]), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
     summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil
-  return { row, statusInputsChanged }
+  return { row, writes, statusInputsChanged }
 }
 
 /** The cell moves of the toxicity table for every term whose worst grade for the participant changed. */

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type Query } from 'drizzle-orm'
 import { auditLog, trials } from '../../db/schema.js'
 import type { Db, Tx } from '../../db/client.js'
 import { columnsOf, insertRows, selectRows, send } from '../../db/statements.js'
@@ -19,6 +19,8 @@ export interface WriteContext extends Pipeline {
   at: string
   /** appends an audit row to the trial's chain (a deferred write) */
   audit: (entry: AuditEntry) => void
+  /** the statement that appends an audit row to the chain, for the caller to send with its other writes */
+  auditStatement: (entry: AuditEntry) => Query
   /**
    * Declares that this write changed none of the status engine's inputs
    * (participants' DLT summaries and dosing, safety signals, the trial row):
@@ -59,17 +61,19 @@ export async function clinicalWrite<T, P = undefined> (
       const at = new Date().toISOString()
       let head = parseChainHead(chain?.head ?? null)
       let keep = false
+      const auditStatement = (entry: AuditEntry) => {
+        const next = chainRow(trialId, principal, entry, at, head)
+        head = next.head
+        return insertRows(auditLog, [next.row])
+      }
       const value = await change({
         tx,
         defer,
         trial,
         principal,
         at,
-        audit: (entry) => {
-          const next = chainRow(trialId, principal, entry, at, head)
-          head = next.head
-          defer(send(tx, insertRows(auditLog, [next.row])))
-        },
+        audit: (entry) => defer(send(tx, auditStatement(entry))),
+        auditStatement,
         keepStatus: () => { keep = true }
       }, prefetched)
       const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
