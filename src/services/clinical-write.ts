@@ -7,7 +7,7 @@ import { notFound } from '../http/problem.js'
 import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
-import { pipelined, type Pipeline } from './pipeline.js'
+import { pipelinedTransaction, type Pipeline } from './pipeline.js'
 
 export type TrialRow = typeof trials.$inferSelect
 
@@ -49,7 +49,7 @@ export async function clinicalWrite<T, P = undefined> (
   prefetch?: (tx: Tx) => Promise<P>
 ): Promise<WriteResult<T>> {
   try {
-    return await db.transaction(async (tx) => await pipelined(tx, async ({ defer }) => {
+    return await pipelinedTransaction(db, async ({ tx, defer }) => {
       // Issued in this order on one connection: the reads run after the lock is granted, each in a
       // snapshot of its own, so under READ COMMITTED they see every write committed before it.
       const [[trial], [chain], prefetched] = await Promise.all([
@@ -78,7 +78,7 @@ export async function clinicalWrite<T, P = undefined> (
       }, prefetched)
       const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
       return { value, status }
-    }))
+    })
   } catch (error) {
     // A protocol version read inside the rolled-back transaction may never have been committed.
     forgetProtocols(trialId)

@@ -11,7 +11,7 @@ import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
-import { pipelined, type Pipeline } from './pipeline.js'
+import { pipelinedTransaction, type Pipeline } from './pipeline.js'
 
 /** What caused a re-evaluation: recorded with every decision. */
 export interface Trigger {
@@ -151,10 +151,10 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
   if (stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
   }
-  return await db.transaction(async (tx) => await pipelined(tx, async (pipeline) => {
-    await tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
+  return await pipelinedTransaction(db, async (pipeline) => {
+    await pipeline.tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
     return await statusInTransaction(pipeline, trialId, asOf)
-  }))
+  })
 }
 
 /** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */

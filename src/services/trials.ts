@@ -10,7 +10,7 @@ import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant } from './classification.js'
 import { reevaluateStatus } from './status.js'
-import { pipelined } from './pipeline.js'
+import { pipelinedTransaction } from './pipeline.js'
 
 export interface SiteInput { siteId: string, name: string }
 
@@ -132,11 +132,12 @@ export async function listTrials (db: Queryable, scope: string[] | null, after: 
 export async function createTrial (db: Db, principal: Principal, input: TrialInput, idempotencyKey?: string): Promise<StoredResponse<TrialView>> {
   const sites = input.sites ?? []
   validateProtocol(input.protocol, duplicateSites(sites))
-  return await db.transaction(async (tx) => await pipelined(tx, async (pipeline) => await once(pipeline, {
+  return await pipelinedTransaction(db, async (pipeline) => await once(pipeline, {
     trialId: input.trialId,
     scope: `${principal.sub} POST /v1/trials`,
     key: idempotencyKey
   }, input, async () => {
+    const { tx } = pipeline
     const at = new Date().toISOString()
     const inserted = await tx.insert(trials).values({
       trialId: input.trialId,
@@ -154,7 +155,7 @@ export async function createTrial (db: Db, principal: Principal, input: TrialInp
     await appendAudit(tx, input.trialId, principal, { action: 'create', entity: 'trial', entityId: input.trialId, after: view }, at)
     await reevaluateStatus(pipeline, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
     return { statusCode: 201, body: view }
-  })))
+  }))
 }
 
 /** Dose levels and arms that participants are enrolled at must survive an amendment. */

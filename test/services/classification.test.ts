@@ -8,7 +8,7 @@ import { adverseEvents } from '../../db/schema.js'
 import type { DltClassification } from '../../src/domain/dlt.js'
 import type { DltDefinition } from '../../src/domain/protocol.js'
 import { loadProtocol } from '../../src/services/protocols.js'
-import { pipelined } from '../../src/services/pipeline.js'
+import { pipelinedTransaction } from '../../src/services/pipeline.js'
 import { dependsOnOtherAes, EMPTY_SUMMARY, reclassifyParticipant, withVerdict } from '../../src/services/classification.js'
 import nct07295067 from '../../seeds/trials/NCT07295067.js'
 import { build } from '../helpers/build.js'
@@ -80,10 +80,10 @@ tap.test('AEs added one by one leave the summary and toxicity counts a full re-c
   const before = await Promise.all([summaryOf(trialId, 'P-1'), summaryOf(trialId, 'P-2'), toxicityOf(trialId), verdictsOf(trialId)])
   t.equal((before[0]!.dlt_count as number), 1, 'P-1 has its DLT')
 
-  await app.db.transaction(async (tx) => await pipelined(tx, async (pipeline) => {
-    const protocol = await loadProtocol(tx, trialId, 1)
+  await pipelinedTransaction(app.db, async (pipeline) => {
+    const protocol = await loadProtocol(pipeline.tx, trialId, 1)
     for (const participantId of ['P-1', 'P-2']) await reclassifyParticipant(pipeline, trialId, participantId, protocol, 1, new Date().toISOString())
-  }))
+  })
   const after = await Promise.all([summaryOf(trialId, 'P-1'), summaryOf(trialId, 'P-2'), toxicityOf(trialId), verdictsOf(trialId)])
   t.same(after, before, 'summaries, toxicity counts and the verdicts stored with each AE')
   t.equal(before[3]!.length, reports.length)

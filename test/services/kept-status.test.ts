@@ -4,7 +4,7 @@
 // such AEs with ones that do change the inputs.
 import tap from 'tap'
 import { currentStatus, reevaluateStatus, type StatusDocument } from '../../src/services/status.js'
-import { pipelined } from '../../src/services/pipeline.js'
+import { pipelinedTransaction } from '../../src/services/pipeline.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'
 
@@ -19,8 +19,8 @@ const ROLLBACK = new Error('rollback')
 /** The status a full re-evaluation gives now, from a transaction that is rolled back. */
 async function freshStatus (trialId: string, asOf: string): Promise<StatusDocument> {
   let fresh: StatusDocument | undefined
-  await app.db.transaction(async (tx) => {
-    fresh = await pipelined(tx, async (pipeline) => await reevaluateStatus(pipeline, trialId, { type: 'test' }, asOf))
+  await pipelinedTransaction(app.db, async (pipeline) => {
+    fresh = await reevaluateStatus(pipeline, trialId, { type: 'test' }, asOf)
     throw ROLLBACK
   }).catch((error: unknown) => { if (error !== ROLLBACK) throw error })
   return fresh!
