@@ -67,12 +67,19 @@ const logger = ({ logQuery }: DatabaseOptions) => logQuery === undefined ? {} : 
 const PREPARE_MAX_PARAMETERS = 100
 
 /**
- * drizzle's postgres-js session sends a statement unnamed unless it was built
- * with .prepare(), and postgres-js then describes every parameterised
- * statement in a round trip of its own before binding it, which also stops
- * the statements of a transaction from being pipelined. Named statements are
- * parsed and described once per connection and then sent as Bind/Execute
- * only, so every statement drizzle issues, inside transactions too, is named.
+ * The client as drizzle's postgres-js session uses it, with two changes.
+ *
+ * drizzle sends a statement unnamed unless it was built with .prepare(), and
+ * postgres-js then describes every parameterised statement in a round trip
+ * of its own before binding it, which also stops the statements of a
+ * transaction from being pipelined. Named statements are parsed and described
+ * once per connection and then sent as Bind/Execute only, so every statement
+ * drizzle issues, inside transactions too, is named.
+ *
+ * postgres-js's begin() waits for BEGIN's answer before the body runs: a
+ * round trip and a socket write of its own. Transactions here send BEGIN on a
+ * reserved connection, where it goes out with the body's first statements.
+ * (drizzle's nested transactions, savepoints, are not used.)
  */
 function preparing<T extends Sql> (sql: T): T {
   return new Proxy(sql, {
@@ -81,15 +88,33 @@ function preparing<T extends Sql> (sql: T): T {
         return (query: string, parameters: unknown[] = [], options: object = {}) =>
           target.unsafe(query, parameters as never, { ...options, prepare: parameters.length <= PREPARE_MAX_PARAMETERS })
       }
-      if (property === 'begin' || property === 'savepoint') {
-        return (...args: unknown[]) => {
-          const body = args.pop() as (tx: Sql) => unknown
-          return (Reflect.get(target, property) as (...a: unknown[]) => unknown).call(target, ...args, (tx: Sql) => body(preparing(tx)))
-        }
-      }
+      if (property === 'begin') return async (body: (tx: Sql) => Promise<unknown>) => await transaction(target, body)
       return Reflect.get(target, property, receiver)
     }
   })
+}
+
+async function transaction (sql: Sql, body: (tx: Sql) => Promise<unknown>): Promise<unknown> {
+  const connection = await sql.reserve()
+  try {
+    const begun = connection.unsafe('begin').execute()
+    // Awaited after the body; until then a rejection is not unhandled.
+    begun.catch(() => {})
+    let result: unknown
+    try {
+      result = await body(preparing(connection))
+      await begun
+    } catch (error) {
+      await connection.unsafe('rollback').catch(() => {})
+      throw error
+    }
+    // PostgreSQL answers COMMIT in a transaction that a failed statement aborted with a ROLLBACK.
+    const committed = await connection.unsafe('commit')
+    if (committed.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${committed.command}): one of its statements failed`)
+    return result
+  } finally {
+    connection.release()
+  }
 }
 
 /** db.execute returns an array (postgres-js) or {rows} (PGlite): one shape for callers. */
