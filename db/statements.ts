@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, is, sql, SQL, type InferInsertModel, type Query } from 'drizzle-orm'
+import { getTableColumns, getTableName, is, SQL, type InferInsertModel, type Query } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { rows, type Queryable } from './client.js'
 
@@ -25,13 +25,28 @@ export async function selectRows<T> (db: Queryable, query: SQL | Query): Promise
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
-const columnLists = new WeakMap<PgTable, SQL>()
+/** Statement text that `statement` inserts as it is (a column list), not as a parameter. */
+export class Raw {
+  constructor (readonly text: string) {}
+}
+
+/** A statement from a template: every `${value}` is a parameter ($1, $2, …), every `${Raw}` text. */
+export function statement (strings: TemplateStringsArray, ...values: unknown[]): Query {
+  const params: unknown[] = []
+  let text = strings[0]!
+  values.forEach((value, i) => {
+    text += (value instanceof Raw ? value.text : `$${params.push(value)}`) + strings[i + 1]!
+  })
+  return { sql: text, params }
+}
+
+const columnLists = new WeakMap<PgTable, Raw>()
 
 /** `"column_name" as "key", …` for every column: a row in the shape of `table.$inferSelect`. */
-export function columnsOf (table: PgTable): SQL {
+export function columnsOf (table: PgTable): Raw {
   let list = columnLists.get(table)
   if (list === undefined) {
-    list = sql.raw(Object.entries(getTableColumns(table)).map(([key, column]) => `${quote(column.name)} as ${quote(key)}`).join(', '))
+    list = new Raw(Object.entries(getTableColumns(table)).map(([key, column]) => `${quote(column.name)} as ${quote(key)}`).join(', '))
     columnLists.set(table, list)
   }
   return list

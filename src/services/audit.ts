@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { auditLog } from '../../db/schema.js'
-import { rows, type Queryable, type Tx } from '../../db/client.js'
+import type { Queryable, Tx } from '../../db/client.js'
+import { selectRows, statement } from '../../db/statements.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import type { Principal } from '../auth/roles.js'
 
@@ -45,9 +46,9 @@ export interface ChainHead { seq: number, hash: string }
 
 export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH }
 
-/** The head of a trial's chain, as an expression to read along with the trial row. */
-export const chainHeadSql = (trialId: string) =>
-  sql<string | null>`(select seq || ' ' || hash from audit_log where trial_id = ${trialId} order by seq desc limit 1)`
+/** Reads the head of a trial's chain, as `seq hash` (null for an empty chain). */
+export const chainHead = (trialId: string) =>
+  statement`select (select seq || ' ' || hash from audit_log where trial_id = ${trialId} order by seq desc limit 1) as head`
 
 export const parseChainHead = (head: string | null): ChainHead => {
   if (head === null) return GENESIS
@@ -82,7 +83,7 @@ export function chainRow (trialId: string, principal: Principal, entry: AuditEnt
  * and a rejected write leaves no audit behind.
  */
 export async function appendAudit (tx: Tx, trialId: string, principal: Principal, entry: AuditEntry, at = new Date().toISOString()): Promise<void> {
-  const [last] = rows<{ head: string | null }>(await tx.execute(sql`select ${chainHeadSql(trialId)} as head`))
+  const [last] = await selectRows<{ head: string | null }>(tx, chainHead(trialId))
   await tx.insert(auditLog).values(chainRow(trialId, principal, entry, at, parseChainHead(last?.head ?? null)).row)
 }
 

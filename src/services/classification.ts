@@ -1,7 +1,7 @@
-import { sql, type Query } from 'drizzle-orm'
+import type { Query } from 'drizzle-orm'
 import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send, together, updateRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, statement, together, updateRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
@@ -77,7 +77,7 @@ export type ParticipantState = DltSummary & {
 }
 
 export async function findParticipant (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
-  const [found] = await selectRows<ParticipantState>(db, sql`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
+  const [found] = await selectRows<ParticipantState>(db, statement`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
       enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
       pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
     from participants where trial_id = ${trialId} and participant_id = ${participantId}`)
@@ -85,7 +85,7 @@ export async function findParticipant (db: Queryable, trialId: string, participa
 }
 
 export async function findAdministrations (db: Queryable, trialId: string, participantId: string): Promise<Array<{ administeredAt: string }>> {
-  return await selectRows(db, sql`select administered_at as "administeredAt" from administrations
+  return await selectRows(db, statement`select administered_at as "administeredAt" from administrations
     where trial_id = ${trialId} and participant_id = ${participantId}`)
 }
 
@@ -134,7 +134,7 @@ export async function reclassifyParticipant (
   const [admins, person, aes] = await Promise.all([
     findAdministrations(tx, trialId, participantId),
     findParticipant(tx, trialId, participantId),
-    selectRows<AeRow>(tx, sql`select ${columnsOf(adverseEvents)} from adverse_events
+    selectRows<AeRow>(tx, statement`select ${columnsOf(adverseEvents)} from adverse_events
       where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`)
   ])
   if (person === null) throw new Error(`participant ${participantId} of ${trialId} is missing`)

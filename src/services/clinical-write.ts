@@ -1,10 +1,10 @@
-import { sql, type Query } from 'drizzle-orm'
+import type { Query } from 'drizzle-orm'
 import { auditLog, trials } from '../../db/schema.js'
 import type { Db, Tx } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../http/problem.js'
-import { chainHeadSql, chainRow, parseChainHead, type AuditEntry } from './audit.js'
+import { chainHead, chainRow, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
@@ -53,8 +53,8 @@ export async function clinicalWrite<T, P = undefined> (
       // Issued in this order on one connection: the reads run after the lock is granted, each in a
       // snapshot of its own, so under READ COMMITTED they see every write committed before it.
       const [[trial], [chain], prefetched] = await Promise.all([
-        selectRows<TrialRow>(tx, sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`),
-        selectRows<{ head: string | null }>(tx, sql`select ${chainHeadSql(trialId)} as head`),
+        selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`),
+        selectRows<{ head: string | null }>(tx, chainHead(trialId)),
         prefetch?.(tx) as Promise<P>
       ])
       if (trial === undefined) throw notFound('Trial')

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import type { ParticipantSummary } from '../domain/evaluability.js'
 import type { SafetySignal } from '../domain/stopping-rules.js'
@@ -37,12 +37,12 @@ type EngineParticipant = Required<ParticipantSummary> & { seq: number }
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
   const [people, signals] = await Promise.all([
-    selectRows<EngineParticipant>(db, sql`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
+    selectRows<EngineParticipant>(db, statement`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
         dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
       from participants where trial_id = ${trialId}`),
     // Served by the partial index adverse_events_signals: only serious or fatal AEs (isSafetySignal).
-    selectRows<SafetySignal>(db, sql`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
+    selectRows<SafetySignal>(db, statement`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
       from adverse_events where trial_id = ${trialId} and nullified_at is null and (serious or grade = 5)`)
   ])
   const latest = people.reduce<EngineParticipant | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
@@ -66,10 +66,10 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
   const [[trial], [stored], firstInput, hooks] = await Promise.all([
-    selectRows<TrialRow>(tx, sql`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`),
-    selectRows<StatusRow>(tx, sql`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`),
+    selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`),
+    selectRows<StatusRow>(tx, statement`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`),
     statusInput(tx, trialId),
-    selectRows<{ webhookId: string }>(tx, sql`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`)
+    selectRows<{ webhookId: string }>(tx, statement`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`)
   ])
   if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import tap from 'tap'
 import { rows } from '../../db/client.js'
 import { idempotencyKeys } from '../../db/schema.js'
-import { insertRows, selectRows, send, together, updateRows } from '../../db/statements.js'
+import { columnsOf, insertRows, selectRows, send, statement, together, updateRows } from '../../db/statements.js'
 import { build } from '../helpers/build.js'
 
 const { app } = await build()
@@ -44,4 +44,12 @@ tap.test('selectRows takes a built statement or a drizzle template', async (t) =
   const template = await selectRows<{ n: number }>(app.db, sql`select ${2}::int + ${3}::int as n`)
   t.same(built, [{ n: 5 }])
   t.same(template, [{ n: 5 }])
+})
+
+tap.test('statement: values become parameters, column lists stay text', async (t) => {
+  const built = statement`select ${columnsOf(idempotencyKeys)} from idempotency_keys where trial_id = ${'STATEMENTS'} and key = ${'c'}`
+  t.match(built.sql, /^select "trial_id" as "trialId", .* from idempotency_keys where trial_id = \$1 and key = \$2$/)
+  t.same(built.params, ['STATEMENTS', 'c'])
+  const [row] = await selectRows<{ trialId: string, key: string, statusCode: number }>(app.db, built)
+  t.match(row, { trialId: 'STATEMENTS', key: 'c', statusCode: 201 })
 })
