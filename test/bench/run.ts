@@ -1,9 +1,10 @@
-// `npm run bench [-- --size=N --duration=S --connections=C --warmup=S --json=PATH --skip-pglite --pool=N --cpu-prof=DIR]`
+// `npm run bench [-- --size=N --small-size=N --duration=S --connections=C --warmup=S --json=PATH --skip-pglite --pool=N --cpu-prof=DIR]`
 //
 // Issue 9's benchmark: a throwaway PostgreSQL cluster (or a fresh database on
 // DATABASE_URL's server), a generated dataset, the service and a bare Fastify
 // + postgres baseline as child processes on loopback, autocannon against
-// both, the service's peak RSS from /proc, the AE POST once more on embedded
+// both, the status GET once more on a second, small database (--small-size)
+// against the first, the service's peak RSS from /proc, the AE POST once more on embedded
 // PGlite; one table on stdout (progress on stderr), the figures as JSON with
 // --json. Not part of the tap suite; nothing here asserts timings.
 import { execFileSync } from 'node:child_process'
@@ -29,6 +30,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const { values: args } = parseArgs({
   options: {
     size: { type: 'string', default: '100000' },
+    'small-size': { type: 'string', default: '10000' },
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '5' },
@@ -43,8 +45,9 @@ const { values: args } = parseArgs({
 })
 
 if (args.help) {
-  process.stdout.write('npm run bench -- [--size=100000] [--duration=20] [--connections=64] [--warmup=5] [--pool=10] ' +
+  process.stdout.write('npm run bench -- [--size=100000] [--small-size=10000] [--duration=20] [--connections=64] [--warmup=5] [--pool=10] ' +
     '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list] [--cpu-prof=DIR]\n' +
+    '  --small-size: AEs in the second database the status GET is compared on (none when not below --size)\n' +
     '  --only: run these service scenarios only (with the baseline they are compared with), e.g. to profile one with --cpu-prof\n')
   process.exit(0)
 }
@@ -58,6 +61,7 @@ const int = (name: string, value: string, min: number, max: number) => {
   return n
 }
 const size = int('size', args.size, 1000, 2_000_000)
+const smallSize = int('small-size', args['small-size'], 1000, 2_000_000)
 const opts: RunOptions = {
   duration: int('duration', args.duration, 1, 600),
   connections: int('connections', args.connections, 1, 1000),
@@ -126,6 +130,18 @@ async function freshDatabase (url: string): Promise<{ url: string, sql: Sql, dro
   }
 }
 
+/** Per-query figures from pg_stat_statements where the server has it (own cluster: preloaded). */
+async function statementStats (sql: Sql): Promise<PgStats> {
+  try {
+    await sql.unsafe('create extension if not exists pg_stat_statements')
+    await sql.unsafe('select pg_stat_statements_reset()')
+    return new PgStats(sql)
+  } catch {
+    log('pg_stat_statements is not available: no per-query figures')
+    return new PgStats(null)
+  }
+}
+
 let built = false
 
 /** The service runs as it is deployed: compiled (`npm run build`), without the TypeScript loader's memory. */
@@ -167,14 +183,7 @@ async function main (): Promise<void> {
   }
   const db = await freshDatabase(adminUrl)
   cleanups.push(db.drop)
-  let stats = new PgStats(null)
-  try {
-    await db.sql.unsafe('create extension if not exists pg_stat_statements')
-    await db.sql.unsafe('select pg_stat_statements_reset()')
-    stats = new PgStats(db.sql)
-  } catch {
-    log('pg_stat_statements is not available: no per-query figures')
-  }
+  const stats = await statementStats(db.sql)
   const [settings] = await db.sql.unsafe<Array<{ v: string }>>(`
     select 'PostgreSQL ' || current_setting('server_version') || ', fsync=' || current_setting('fsync') ||
       ', synchronous_commit=' || current_setting('synchronous_commit') || ', shared_buffers=' || current_setting('shared_buffers') as v`)
@@ -231,9 +240,9 @@ async function main (): Promise<void> {
   // alternating slices, so that the machine's drift over the run falls on both alike.
   const ROUNDS = 4
   const isBaseline = (s: Scenario) => s.name.startsWith('baseline')
-  const alternate = async (a: Scenario, b: Scenario) => {
+  const alternate = async (a: Scenario, b: Scenario, statsOf: (s: Scenario) => PgStats = () => stats, sampled = (s: Scenario) => !isBaseline(s)) => {
     rss.phases.delete('measured')
-    keep(await measureAlternating(a, b, opts, ROUNDS, stats, log, (s) => isBaseline(s) ? {} : onService()))
+    keep(await measureAlternating(a, b, opts, ROUNDS, statsOf, log, (s) => sampled(s) ? onService() : {}))
   }
 
   log('measuring')
@@ -257,6 +266,24 @@ async function main (): Promise<void> {
     await alternate(
       statusGet(service.url, monitor, [data.medium.trialId], 'status GET medium', `GET /v1/trials/${data.medium.trialId}/status (${data.medium.aes} AEs)`),
       statusGet(service.url, monitor, [data.big.trialId], 'status GET big', `GET /v1/trials/${data.big.trialId}/status (${data.big.aes} AEs)`))
+  }
+  let small: { aes: number } | null = null
+  if (wanted('status') && smallSize < size) {
+    // The same status GET on a database of smallSize AEs: a second database and service, measured
+    // in slices alternating with the first, so that "independent of the number of AEs" is one ratio.
+    log(`a second database with ${smallSize} AEs and a second service on it`)
+    const smallDb = await freshDatabase(adminUrl)
+    cleanups.push(smallDb.drop)
+    const smallStats = await statementStats(smallDb.sql)
+    const smallService = await startService('service-small', { DATABASE_URL: smallDb.url, JWT_SECRET: secret, SEED_ON_START: 'true' }, join(logDir, 'service-small.log'))
+    cleanups.push(async () => { await smallService.stop() })
+    const smallData = await generateDataset(smallDb.sql, new Api(smallService.url, sign('admin')), smallSize, log)
+    const large = statusGet(service.url, monitor, data.trials.map((t) => t.trialId), 'status GET, large database', `GET /v1/trials/{trialId}/status, rotating over ${data.trials.length} trials, ${data.aeTotal} AEs in the database`)
+    const smaller = statusGet(smallService.url, monitor, smallData.trials.map((t) => t.trialId), 'status GET, small database', `the same, on a second database and service with ${smallData.aeTotal} AEs`)
+    await checkpoint()
+    await alternate(large, smaller, (s) => s === smaller ? smallStats : stats, (s) => s === large)
+    small = { aes: smallData.aeTotal }
+    await smallService.stop()
   }
   if (wanted('summary')) await serviceRun(summaryGet(service.url, monitor, data.big.trialId, data.big.aes))
   if (wanted('list')) await serviceRun(listGet(service.url, monitor, data.big.trialId, data.big.aes))
@@ -292,6 +319,7 @@ async function main (): Promise<void> {
     ['status GET', sel, 'status GET'],
     ['status GET medium', sel, `status GET, ${data.medium.aes} AEs`],
     ['status GET big', sel, `status GET, ${data.big.aes} AEs`],
+    ['status GET, small database', runs['status GET, large database'], `status GET, ${small?.aes ?? 0}-AE database vs ${data.aeTotal}`],
     ['summary GET', sel, `summary GET, ${data.big.aes} AEs`],
     ['AE list page GET', sel, `AE list page GET, ${data.big.aes} AEs`],
     ['AE POST (PGlite)', ins, `AE POST on PGlite (${pgliteDuration} s)`],
@@ -323,7 +351,7 @@ async function main (): Promise<void> {
         'bulk-loaded participants, administrations and AEs have no audit, version or decision rows; each trial\'s creation and its last enrolment and administration went through the API (audited, status evaluated)',
         'bulk AEs are classified by src/domain/dlt.ts and participants\' DLT facts summed from those verdicts, as the write path stores them',
         `service and baseline share the database, the pool size (${pool}) and the machine with autocannon and PostgreSQL`,
-        `AE POST and the baseline insert, status GET and the baseline select, and the status GETs of the medium and big trials are measured in ${ROUNDS} alternating slices each (the duration split between them), so that drift in the machine's load falls on both figures of a ratio`,
+        `AE POST and the baseline insert, status GET and the baseline select, the status GETs of the medium and big trials, and the status GETs on the large and the small database are measured in ${ROUNDS} alternating slices each (the duration split between them), so that drift in the machine's load falls on both figures of a ratio`,
         `AE POSTs rotate over all ${data.targets.length} participants of the synthetic trials; status GETs use a safety_monitor token, AE POSTs an edc token`,
         'PGlite: 10 trials x 10 participants made through the API; its ratio is against the PostgreSQL baseline insert'
       ]
@@ -331,7 +359,7 @@ async function main (): Promise<void> {
     runs,
     rows,
     peakRssBytes: { measuredRuns: peakMeasured, wholeRun: rss.peak, ...(pglitePeak === undefined ? {} : { pgliteService: pglitePeak }) },
-    targets: checkTargets(runs, peakMeasured, data.big.aes, data.medium.aes)
+    targets: checkTargets(runs, peakMeasured, data.big.aes, data.medium.aes, small?.aes, data.aeTotal)
   }
   process.stdout.write(formatTable(report))
   if (args.json !== undefined) {

@@ -131,14 +131,15 @@ export async function measure (
  * slices', and the statement figures those of the first slice.
  */
 export async function measureAlternating (
-  a: Scenario, b: Scenario, opts: RunOptions, rounds: number, stats: PgStats, log: (line: string) => void,
+  a: Scenario, b: Scenario, opts: RunOptions, rounds: number, stats: PgStats | ((scenario: Scenario) => PgStats), log: (line: string) => void,
   around: (scenario: Scenario) => Around = () => ({})
 ): Promise<[Figures, Figures]> {
   const slice = { ...opts, duration: Math.max(1, Math.round(opts.duration / rounds)) }
   const slices: [Figures[], Figures[]] = [[], []]
+  const statsOf = typeof stats === 'function' ? stats : () => stats
   for (let r = 0; r < rounds; r++) {
     for (const [i, scenario] of [a, b].entries()) {
-      slices[i]!.push(await measure(scenario, { ...slice, warmup: r === 0 ? opts.warmup : 0 }, stats, log, around(scenario)))
+      slices[i]!.push(await measure(scenario, { ...slice, warmup: r === 0 ? opts.warmup : 0 }, statsOf(scenario), log, around(scenario)))
     }
   }
   return [combine(slices[0]), combine(slices[1])]
