@@ -58,7 +58,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema.
   app.removeContentTypeParser('text/plain')
   registerInputGuards(app)
-  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
 
   const database = options.database ?? await openDatabase({
     url: config.DATABASE_URL,

@@ -80,6 +80,9 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
     clockTolerance: CLOCK_TOLERANCE_MS,
     requiredClaims: ['exp', 'sub', 'role'],
     cache: 10_000,
+    // The token itself is the cache key: fast-jwt's default key, a SHA-256 of the token, cost
+    // more than the rest of a cached verification (4% of a status read's CPU).
+    cacheKeyBuilder: (token: string) => token,
     ...(options.issuer === undefined ? {} : { allowedIss: options.issuer }),
     ...(options.audience === undefined ? {} : { allowedAud: options.audience })
   })

@@ -78,9 +78,7 @@ export function guardedJsonParser (app: FastifyInstance): JsonBodyParser {
 export function registerInputGuards (app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, guardedJsonParser(app))
-  app.addHook('onRequest', async (request) => {
-    if (/%00/i.test(request.url)) {
-      throw new AppError(400, 'malformed-request', 'The request URL contains a NUL character (%00)')
-    }
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(/%00/i.test(request.url) ? new AppError(400, 'malformed-request', 'The request URL contains a NUL character (%00)') : undefined)
   })
 }

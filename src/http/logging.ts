@@ -21,12 +21,13 @@ export function loggerOptions (level: string): FastifyServerOptions['logger'] {
 
 /** One log line per request: request id, route, status and duration. */
 export function registerRequestLogging (app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100
     }, 'request completed')
+    done()
   })
 }
