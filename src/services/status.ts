@@ -114,28 +114,14 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
 
 const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b))
 
-/** The stored status row of a trial, with the protocol version in force. */
-function storedStatusQuery (db: Queryable) {
-  return db.select({
-    status: trialStatus.status,
-    decisionId: trialStatus.decisionId,
-    nextChangeAt: trialStatus.nextChangeAt,
-    protocolVersion: trials.protocolVersion
-  }).from(trialStatus).innerJoin(trials, eq(trials.trialId, trialStatus.trialId)).where(eq(trialStatus.trialId, sql.placeholder('trialId')))
-}
+interface StoredStatusRow { status: StoredStatus, decisionId: string, nextChangeAt: string | null, protocolVersion: number }
 
-// The status read is the hottest query of the service: built once per database and prepared.
-const preparedStatusReads = new WeakMap<Db, ReturnType<ReturnType<typeof storedStatusQuery>['prepare']>>()
-
-async function storedStatus (db: Queryable, trialId: string) {
-  // Inside a transaction (a Tx has rollback) the statement is built for that transaction.
-  if ('rollback' in db) return (await storedStatusQuery(db).execute({ trialId }))[0]
-  let read = preparedStatusReads.get(db)
-  if (read === undefined) {
-    read = storedStatusQuery(db).prepare('stored_status')
-    preparedStatusReads.set(db, read)
-  }
-  return (await read.execute({ trialId }))[0]
+/** The stored status row of a trial, with the protocol version in force: the hottest read of the service. */
+async function storedStatus (db: Queryable, trialId: string): Promise<StoredStatusRow | undefined> {
+  const [row] = await selectRows<StoredStatusRow>(db, statement`select s.status, s.decision_id as "decisionId",
+      s.next_change_at as "nextChangeAt", t.protocol_version as "protocolVersion"
+    from trial_status s join trials t on t.trial_id = s.trial_id where s.trial_id = ${trialId}`)
+  return row
 }
 
 const stillValid = (nextChangeAt: string | null, asOf: string) => nextChangeAt === null || Date.parse(nextChangeAt) > Date.parse(asOf)
@@ -149,7 +135,7 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
   const row = await storedStatus(db, trialId)
   if (row === undefined) return null
   if (stillValid(row.nextChangeAt, asOf)) {
-    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
+    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await pipelinedTransaction(db, async (pipeline) => {
     await pipeline.tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
@@ -161,7 +147,7 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
 export async function statusInTransaction (pipeline: Pipeline, trialId: string, asOf: string): Promise<StatusDocument> {
   const row = await storedStatus(pipeline.tx, trialId)
   if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
-    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...(row.status as Omit<TrialStatus, 'participants'>) }
+    return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await reevaluateStatus(pipeline, trialId, { type: 'time', change: 'a DLT window or pending classification closed' }, asOf)
 }
