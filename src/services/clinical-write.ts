@@ -35,9 +35,9 @@ export interface WriteResult<T> { value: T, status: StatusDocument | null }
 /**
  * Every clinical write goes through here: one transaction that locks the
  * trial row, runs the change, writes its audit rows, and re-evaluates the
- * trial's status (unless the change kept it). Two writes to one trial (from any number of server
- * instances) serialise on the row lock, so no decision ever misses a
- * committed DLT; a write that throws leaves nothing behind.
+ * trial's status (unless the change kept it). Two writes to one trial (from
+ * any number of server instances) serialise on the row lock, so no decision
+ * ever misses a committed DLT; a write that throws leaves nothing behind.
  */
 export async function clinicalWrite<T, P = undefined> (
   db: Db,
