@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, is, SQL, type InferInsertModel, type Query } from 'drizzle-orm'
+import { getTableColumns, getTableName, type InferInsertModel, type Query } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { rows, type Queryable } from './client.js'
 
@@ -19,8 +19,8 @@ export async function send (db: Queryable, statement: Query): Promise<unknown> {
  * The rows a query returns, as `T`. The statement is sent before the first
  * await, so statements issued after this call run after it.
  */
-export async function selectRows<T> (db: Queryable, query: SQL | Query): Promise<T[]> {
-  return rows<T>(await (is(query, SQL) ? db.execute(query).execute() : send(db, query)))
+export async function selectRows<T> (db: Queryable, query: Query): Promise<T[]> {
+  return rows<T>(await send(db, query))
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
