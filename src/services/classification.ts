@@ -104,14 +104,7 @@ const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
 function summaryWrites (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): Query[] {
   if (sameSummary(person, summary)) return []
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
-  const summaryUpdate = updateRows(participants, {
-    dltCount: summary.dltCount,
-    pendingDltCount: summary.pendingDltCount,
-    pendingDltUntil: summary.pendingDltUntil,
-    worstGrade: summary.worstGrade,
-    termWorst: summary.termWorst,
-    saeCount: summary.saeCount
-  }, { trialId, participantId })
+  const summaryUpdate = updateRows(participants, summary, { trialId, participantId })
   if (delta.length === 0) return [summaryUpdate]
   return [summaryUpdate, insertRows(toxicityCounts, delta,
     'on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants')]
