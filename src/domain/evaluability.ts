@@ -126,11 +126,16 @@ export function countByArm (evaluations: ParticipantEvaluability[], arms: { armI
 /**
  * The earliest instant after asOf at which time alone changes someone's
  * status: a pending participant's window ends, or a pending AE settles.
+ * `evaluations` are the participants' at asOf, in the same order, where the
+ * caller has them already.
  */
-export function nextWindowCloseAt (participants: ParticipantSummary[], def: WindowDefinition, asOf: string): string | null {
+export function nextWindowCloseAt (
+  participants: ParticipantSummary[], def: WindowDefinition, asOf: string,
+  evaluations: ParticipantEvaluability[] = participants.map((p) => evaluateParticipant(p, def, asOf))
+): string | null {
   const now = Date.parse(asOf)
-  const times = participants.flatMap((p) => {
-    const e = evaluateParticipant(p, def, asOf)
+  const times = participants.flatMap((p, i) => {
+    const e = evaluations[i]!
     if (e.status !== 'pending') return []
     if (p.pendingDltCount > 0) return p.pendingDltUntil != null ? [Date.parse(p.pendingDltUntil)] : []
     return e.windowEnd !== null ? [Date.parse(e.windowEnd)] : []

@@ -226,7 +226,7 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   })
 
   const now = Date.parse(asOf)
-  const changes = [nextWindowCloseAt(input.participants, def, asOf), ...sentinelWaits]
+  const changes = [nextWindowCloseAt(input.participants, def, asOf, evaluations), ...sentinelWaits]
     .filter((t): t is string => t !== null && Date.parse(t) > now)
     .sort((a, b) => Date.parse(a) - Date.parse(b))
 
