@@ -29,6 +29,51 @@ export interface SafetySignal {
   attribution: Attribution
 }
 
+/**
+ * The AE facts that make a live AE a safety signal, one a signal rule reads
+ * itself (not through the DLT counts). The signal query and its partial index
+ * (services/status.ts, db/schema.ts) select the AEs that have any fact a rule
+ * type declares; test/db/signal-index.test.ts holds the three together.
+ */
+export const SIGNAL_FACTS = {
+  serious: (ae: Pick<SafetySignal, 'serious'>) => ae.serious,
+  grade5: (ae: Pick<SafetySignal, 'grade'>) => ae.grade === 5
+} satisfies Record<string, (ae: Pick<SafetySignal, 'serious' | 'grade'>) => boolean>
+export type SignalFact = keyof typeof SIGNAL_FACTS
+
+/** What one rule type reads, beside the participants' evaluability. */
+export interface RuleInputs {
+  /** the DLT and pending-DLT counts of the participants */
+  dltCounts: boolean
+  /** the number of participants enrolled */
+  enrolment: boolean
+  /** the safety signals it reads: the AEs with any of these facts */
+  signals: readonly SignalFact[]
+}
+
+/**
+ * The one definition of what can change a rule's decision: an AE write that
+ * touches none of these inputs keeps the stored status (services/classification.ts).
+ * A signal rule sees only the signals its entry names, so a rule that reads an
+ * AE fact it does not declare never fires (test/domain/stopping-rules.test.ts
+ * and test/services/kept-status.test.ts iterate over every type).
+ */
+export const RULE_INPUTS: { readonly [T in StoppingRule['type']]: RuleInputs } = {
+  dlt_rate_above: { dltCounts: true, enrolment: false, signals: [] },
+  posterior_toxicity_above: { dltCounts: true, enrolment: false, signals: [] },
+  related_sae: { dltCounts: false, enrolment: false, signals: ['serious'] },
+  grade5_related: { dltCounts: false, enrolment: false, signals: ['grade5'] },
+  max_sample_size: { dltCounts: false, enrolment: true, signals: [] }
+}
+
+/** Every fact some rule type reads: what the signal query selects. */
+export const SIGNAL_FACTS_READ: readonly SignalFact[] = [...new Set(Object.values(RULE_INPUTS).flatMap((r) => r.signals))]
+
+const hasAny = (facts: readonly SignalFact[], ae: Pick<SafetySignal, 'serious' | 'grade'>) => facts.some((f) => SIGNAL_FACTS[f](ae))
+
+/** Whether a live AE is a safety signal: one some rule type reads itself. */
+export const isSafetySignal = (ae: Pick<SafetySignal, 'serious' | 'grade'>): boolean => hasAny(SIGNAL_FACTS_READ, ae)
+
 export interface FiredRule {
   ruleId: string
   type: StoppingRule['type']
@@ -71,7 +116,8 @@ function rateRule (rule: Extract<StoppingRule, { scope: unknown }>, counts: Rule
 }
 
 function signalRule (rule: Extract<StoppingRule, { type: 'related_sae' | 'grade5_related' }>, signals: SafetySignal[]): FiredRule[] {
-  const hits = signals.filter((s) => rule.attributions.includes(s.attribution) && (rule.type === 'related_sae' ? s.serious : s.grade === 5))
+  const read = RULE_INPUTS[rule.type].signals
+  const hits = signals.filter((s) => hasAny(read, s) && rule.attributions.includes(s.attribution))
   if (hits.length === 0) return []
   const what = rule.type === 'related_sae' ? 'serious AE' : 'grade 5 AE'
   const detail = hits.map((s) => `${s.aeId} (participant ${s.participantId}, dose level ${s.doseLevel}, ${s.attribution})`).join('; ')

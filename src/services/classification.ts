@@ -5,6 +5,7 @@ import { columnsOf, insertRows, selectRows, send, statement, together, updateRow
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
+import { isSafetySignal } from '../domain/stopping-rules.js'
 
 type AeRow = typeof adverseEvents.$inferSelect
 
@@ -152,14 +153,6 @@ export async function reclassifyParticipant (
 }
 
 /**
- * Whether the status engine reads this AE itself: the stopping rules' safety
- * signals are the live AEs that are serious or fatal (status.ts reads them
- * with the same condition).
- */
-export const isSafetySignal = (ae: Pick<AeRow, 'nullifiedAt' | 'serious' | 'grade'>): boolean =>
-  ae.nullifiedAt === null && (ae.serious || ae.grade === 5)
-
-/**
  * Stores a new AE classified, and adds it to its participant's summary
  * without reading the participant's other AEs. Valid only where the
  * definition does not depend on other AEs (dependsOnOtherAes): then no other
@@ -186,6 +179,7 @@ export function addClassified (
   const summary = withVerdict(person, ae, verdict)
   const writes = [insertRows(adverseEvents, [row]), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
+  // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
     summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil
   return { row, writes, statusInputsChanged }

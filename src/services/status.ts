@@ -3,10 +3,10 @@ import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
+import { columnsOf, insertRows, Raw, selectRows, send, statement } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import type { ParticipantSummary } from '../domain/evaluability.js'
-import type { SafetySignal } from '../domain/stopping-rules.js'
+import { SIGNAL_FACTS_READ, type SafetySignal, type SignalFact } from '../domain/stopping-rules.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -34,6 +34,16 @@ type StatusRow = typeof trialStatus.$inferSelect
 /** A participant as the engine reads it: every field present, as stored. */
 type EngineParticipant = Required<ParticipantSummary> & { seq: number }
 
+/** Each signal fact in SQL, over adverse_events. */
+const SIGNAL_SQL: Record<SignalFact, string> = { serious: 'serious', grade5: 'grade = 5' }
+
+/**
+ * The live AEs some rule type reads itself (isSafetySignal, from RULE_INPUTS).
+ * The predicate of the partial index adverse_events_signals, which serves the
+ * read, must be this one (test/db/signal-index.test.ts).
+ */
+export const SIGNAL_CONDITION = new Raw(`nullified_at is null and (${SIGNAL_FACTS_READ.map((f) => SIGNAL_SQL[f]).join(' or ')})`)
+
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
   const [people, signals] = await Promise.all([
@@ -41,9 +51,8 @@ async function statusInput (db: Queryable, trialId: string) {
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
         dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
       from participants where trial_id = ${trialId}`),
-    // Served by the partial index adverse_events_signals: only serious or fatal AEs (isSafetySignal).
     selectRows<SafetySignal>(db, statement`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
-      from adverse_events where trial_id = ${trialId} and nullified_at is null and (serious or grade = 5)`)
+      from adverse_events where trial_id = ${trialId} and ${SIGNAL_CONDITION}`)
   ])
   const latest = people.reduce<EngineParticipant | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
   return { participants: people, signals, currentDoseLevel: latest?.doseLevel ?? null }

@@ -1,5 +1,7 @@
 import t from 'tap'
-import { evaluateStoppingRules, posteriorAbove, type RuleCounts, type SafetySignal } from '../../src/domain/stopping-rules.js'
+import {
+  evaluateStoppingRules, isSafetySignal, posteriorAbove, RULE_INPUTS, SIGNAL_FACTS, type RuleCounts, type SafetySignal
+} from '../../src/domain/stopping-rules.js'
 import type { StoppingRule } from '../../src/domain/protocol.js'
 
 const RELATED = ['possible', 'probable', 'definite'] as const
@@ -83,4 +85,39 @@ t.test('max_sample_size', async (t) => {
   t.same(evaluateStoppingRules([rule], [level(1, 6, 0), level(2, 6, 1, 6), level(3, 3, 0, 6)], []), [{
     ruleId: 'max', type: 'max_sample_size', action: 'complete', reason: '18 participants enrolled, maximum sample size 18 reached'
   }])
+})
+
+// One case per rule type, each firing its rule: a type added without a case fails to typecheck, and one
+// added to RULE_INPUTS without a case fails below.
+type Case = { rule: StoppingRule, counts: RuleCounts[], signals: SafetySignal[] }
+const firing: { [T in StoppingRule['type']]: Case } = {
+  dlt_rate_above: { rule: rate({ minEvaluable: 3 }), counts: [level(1, 3, 2)], signals: [] },
+  posterior_toxicity_above: {
+    rule: { type: 'posterior_toxicity_above', id: 'post', theta: 0.33, cutoff: 0.95, prior: { a: 1, b: 1 }, scope: 'dose_level', action: 'stop_escalation' },
+    counts: [level(1, 3, 3)],
+    signals: []
+  },
+  related_sae: { rule: { type: 'related_sae', id: 'sae', attributions: [...RELATED], action: 'halt_trial' }, counts: [level(1, 1, 0)], signals: [signal()] },
+  grade5_related: {
+    rule: { type: 'grade5_related', id: 'g5', attributions: [...RELATED], action: 'halt_trial' },
+    counts: [level(1, 1, 0)],
+    signals: [signal({ grade: 5, serious: false })]
+  },
+  max_sample_size: { rule: { type: 'max_sample_size', id: 'max', n: 3, action: 'complete' }, counts: [level(1, 0, 0, 3)], signals: [] }
+}
+
+t.test('every rule type reads only the inputs RULE_INPUTS declares for it', async (t) => {
+  t.same(Object.keys(firing).sort(), Object.keys(RULE_INPUTS).sort(), 'a firing case for every declared type')
+  for (const [type, { rule, counts, signals }] of Object.entries(firing)) {
+    const inputs = RULE_INPUTS[type as StoppingRule['type']]
+    const fired = evaluateStoppingRules([rule], counts, signals)
+    t.equal(fired.length, 1, `${type} fires on its case`)
+    // What the engine gives the rule of its case through its declaration alone (the signal query selects
+    // by the declared facts): the same decision.
+    const declared = counts.map((c) => ({
+      ...c, dlts: inputs.dltCounts ? c.dlts : 0, enrolled: inputs.enrolment ? c.enrolled : c.evaluable
+    }))
+    const read = signals.filter((s) => isSafetySignal(s) && inputs.signals.some((f) => SIGNAL_FACTS[f](s)))
+    t.same(evaluateStoppingRules([rule], declared, read), fired, `${type} decides the same on its declared inputs`)
+  }
 })

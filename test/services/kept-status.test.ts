@@ -3,7 +3,10 @@
 // one a full re-evaluation gives, after every write of a series that mixes
 // such AEs with ones that do change the inputs.
 import tap from 'tap'
+import type { ProtocolInput, StoppingRule } from '../../src/domain/protocol.js'
+import { RULE_INPUTS } from '../../src/domain/stopping-rules.js'
 import { currentStatus, reevaluateStatus, type StatusDocument } from '../../src/services/status.js'
+import nct07295067 from '../../seeds/trials/NCT07295067.js'
 import { pipelinedTransaction } from '../../src/services/pipeline.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'
@@ -74,4 +77,77 @@ tap.test('an idempotent replay keeps the status', async (t) => {
   recorded = []
   t.equal((await post()).statusCode, 201)
   t.notOk(reevaluated(), 'the replay does not')
+})
+
+// Every stopping-rule type, alone in the seed protocol, with AEs that it reads and one it does not:
+// an AE it reads must re-evaluate the status (the keep predicate, from RULE_INPUTS) and reach it (the
+// signal query, from the same), so that the rule fires in the stored status exactly as in a fresh one.
+// A type missing here fails to typecheck, and the first assertion below fails if RULE_INPUTS has more.
+type RuleCase = {
+  rule: ProtocolInput['stoppingRules'][number]
+  /** participants enrolled and dosed that many days ago, at level 1 (past the 14-day window: evaluable) */
+  dosedDaysAgo: number[]
+  series: Array<{ what: string, report: Record<string, unknown>, changesInputs: boolean }>
+}
+const related = { attribution: 'probable' }
+const sae = { serious: true, seriousnessCriteria: ['hospitalization'] }
+const ruleCases: { [T in StoppingRule['type']]: RuleCase } = {
+  dlt_rate_above: {
+    rule: { type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 3, scope: 'dose_level', action: 'stop_escalation' },
+    dosedDaysAgo: [20, 20, 20],
+    series: [
+      { what: 'a mild AE', report: mildAe('P-1', daysAgo(18).date), changesInputs: false },
+      { what: 'a first DLT', report: dltAe('P-1', daysAgo(15).date), changesInputs: true },
+      { what: 'a second DLT (2/3)', report: dltAe('P-2', daysAgo(15).date), changesInputs: true }
+    ]
+  },
+  posterior_toxicity_above: {
+    rule: { type: 'posterior_toxicity_above', theta: 0.33, cutoff: 0.8, scope: 'dose_level', action: 'stop_escalation' },
+    dosedDaysAgo: [20, 20, 20],
+    series: [
+      { what: 'a mild AE', report: mildAe('P-1', daysAgo(18).date), changesInputs: false },
+      { what: 'a first DLT', report: dltAe('P-1', daysAgo(15).date), changesInputs: true },
+      { what: 'a second DLT (Pr(p > 0.33 | 2/3) = 0.89)', report: dltAe('P-2', daysAgo(15).date), changesInputs: true }
+    ]
+  },
+  related_sae: {
+    rule: { type: 'related_sae', attributions: ['possible', 'probable', 'definite'], action: 'halt_trial' },
+    dosedDaysAgo: [5],
+    series: [
+      { what: 'a mild related AE', report: { ...mildAe('P-1', daysAgo(3).date), ...related }, changesInputs: false },
+      { what: 'a serious related AE', report: { ...mildAe('P-1', daysAgo(2).date), ...related, ...sae }, changesInputs: true }
+    ]
+  },
+  grade5_related: {
+    rule: { type: 'grade5_related', action: 'halt_trial' },
+    // past the DLT window: the death is no DLT, only the rule's own signal
+    dosedDaysAgo: [20],
+    series: [
+      { what: 'a grade 2 related AE', report: { ...mildAe('P-1', daysAgo(3).date), ...related, grade: 2 }, changesInputs: false },
+      { what: 'a related death not reported serious', report: { ...mildAe('P-1', daysAgo(2).date), ...related, term: 'Sepsis', grade: 5, outcome: 'fatal' }, changesInputs: true }
+    ]
+  },
+  max_sample_size: {
+    rule: { type: 'max_sample_size', n: 2 },
+    dosedDaysAgo: [5, 5],
+    series: [{ what: 'a mild AE (the rule reads enrolment only)', report: mildAe('P-1', daysAgo(3).date), changesInputs: false }]
+  }
+}
+
+tap.test('every stopping-rule type: the AEs it reads re-evaluate the status, and it fires as re-evaluated', async (t) => {
+  t.same(Object.keys(ruleCases).sort(), Object.keys(RULE_INPUTS).sort(), 'a case for every declared rule type')
+  for (const [type, { rule, dosedDaysAgo, series }] of Object.entries(ruleCases)) {
+    const trialId = `KEPT-RULE-${type}`
+    const protocol: ProtocolInput = { ...nct07295067.protocol, stoppingRules: [rule] }
+    await createTrial(app, trialId, protocol)
+    for (const [i, days] of dosedDaysAgo.entries()) await enrolDosed(app, trialId, `P-${i + 1}`, 1, days)
+    for (const { what, report, changesInputs } of series) {
+      recorded = []
+      await reportAe(app, trialId, report)
+      t.equal(reevaluated(), changesInputs, `${type}, ${what}: ${changesInputs ? 're-evaluated' : 'kept'}`)
+      const asOf = new Date().toISOString()
+      t.same(decisionOf((await currentStatus(app.db, trialId, asOf))!), decisionOf(await freshStatus(trialId, asOf)), `${type}, ${what}: stored status as re-evaluated`)
+    }
+    t.ok((await currentStatus(app.db, trialId))!.decision.rules.includes(type), `${type} fired`)
+  }
 })
