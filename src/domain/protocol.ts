@@ -169,7 +169,8 @@ const designSchema = z.discriminatedUnion('type', [
 }, { when: (payload) => payload.issues.length === 0 }) // derived checks on out-of-range values would only add noise
 export type DesignProtocol = z.output<typeof designSchema>
 
-const action = z.enum(['stop_escalation', 'halt_trial'])
+const action = z.enum(['stop_escalation', 'halt_trial', 'pause_for_review'])
+  .describe('pause_for_review: the trial is on hold from the rule firing until a DMC decision taken on a status that shows that firing')
 const scope = z.enum(['dose_level', 'trial'])
 const ruleId = { id: z.string().regex(idPattern, 'id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$').optional() }
 
@@ -260,7 +261,12 @@ export const protocolSchema = z.strictObject({
   dltDefinition: dltDefinitionSchema,
   design: designSchema,
   stoppingRules: stoppingRulesSchema,
-  dmcUnblinded: z.boolean().optional()
+  dmcUnblinded: z.boolean().optional(),
+  controlCanBeRelated: z.boolean().optional().describe(
+    'whether the control group (dose level 0) receives something an AE can be related to (a placebo procedure, a vehicle). ' +
+    'false for a blank control that receives nothing: its serious AEs and deaths do not count in related_sae and grade5_related. ' +
+    'Absent: they count, as attribution is assessed blinded. Control participants never count in a design or a rate rule.'
+  )
 }).superRefine((p, ctx) => {
   for (const issue of crossIssues(p)) ctx.addIssue({ code: 'custom', ...issue })
 })

@@ -39,7 +39,7 @@ import {
   type EvaluabilityStatus, type GroupCounts, type ParticipantEvaluability, type ParticipantSummary
 } from './evaluability.js'
 import type { DesignProtocol, Protocol } from './protocol.js'
-import { evaluateStoppingRules, type FiredRule, type SafetySignal } from './stopping-rules.js'
+import { evaluateStoppingRules, firedReason, ruleActions, type FiredRule, type SafetySignal } from './stopping-rules.js'
 
 export interface StatusInput {
   participants: ParticipantSummary[]
@@ -49,6 +49,8 @@ export interface StatusInput {
   currentDoseLevel?: number | null
   /** the DMC decision in force, if it stops enrolment */
   dmc?: 'pause' | 'terminate' | null
+  /** the reasons of the status the latest DMC decision was taken on: the pause_for_review firings it reviewed */
+  dmcReviewed?: string[]
 }
 
 export interface StatusDoseLevel {
@@ -176,6 +178,10 @@ function overrideOf (fired: FiredRule[], plan: Plan, dmc: StatusInput['dmc']): P
   return null
 }
 
+/** The pause_for_review firings no DMC decision has seen: each holds the trial. */
+const awaitingDmcReview = (fired: FiredRule[], reviewed: string[] = []) =>
+  fired.filter((f) => f.action === 'pause_for_review' && !reviewed.includes(firedReason(f)))
+
 export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: string): TrialStatus {
   const def = protocol.dltDefinition
   const design = protocol.design
@@ -183,11 +189,13 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   const levels = protocol.doseLevels.map((d) => d.level).sort((a, b) => a - b)
   const byArm = design.type === 'none' && protocol.arms !== undefined
   const rows = byArm ? countByArm(evaluations, protocol.arms!) : countByDoseLevel(evaluations, levels)
-  const fired = evaluateStoppingRules(protocol.stoppingRules, rows, input.signals)
+  const fired = evaluateStoppingRules(protocol.stoppingRules, rows, input.signals, { controlCanBeRelated: protocol.controlCanBeRelated })
+  const awaitingReview = awaitingDmcReview(fired, input.dmcReviewed)
   const plan = design.type === 'none' ? parallelPlan(rows, fired) : escalationPlan(design, rows, input, fired)
   const override = overrideOf(fired, plan, input.dmc)
 
-  const reasons = [...plan.reasons, ...fired.map((f) => `${f.ruleId}: ${f.reason}`)]
+  const reasons = [...plan.reasons, ...fired.map(firedReason)]
+  for (const f of awaitingReview) reasons.push(`${f.ruleId}: on hold for DMC review`)
   if (input.dmc === 'terminate') reasons.push('DMC decision: terminate')
   if (input.dmc === 'pause') reasons.push('DMC decision: pause enrolment')
 
@@ -205,7 +213,7 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   const available = (room: number | null | false) => room !== false && room !== 0
   const state = override !== null || plan.stop
     ? 'stop'
-    : input.dmc === 'pause' || plan.waiting || !limited.some((l) => l.row.doseLevel > 0 && available(l.room)) ? 'hold' : 'go'
+    : input.dmc === 'pause' || awaitingReview.length > 0 || plan.waiting || !limited.some((l) => l.row.doseLevel > 0 && available(l.room)) ? 'hold' : 'go'
 
   const doseLevels = limited.map(({ row, room, wait }): StatusDoseLevel => {
     const open = state === 'go' && available(room)
@@ -245,8 +253,15 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   }
 }
 
-/** the design's decision table for the protocol in force (n = 1 .. maxSampleSize, or 30) */
-export function decisionTableFor (protocol: Protocol): ReturnType<typeof decisionTable> {
+/**
+ * The design's decision table for the protocol in force (n = 1 .. maxSampleSize, or 30), each row with
+ * where the stopping rules that read DLT counts act at that n.
+ */
+export function decisionTableFor (protocol: Protocol): DecisionTable {
   const design = protocol.design
-  return decisionTable(design, design.type !== 'none' && design.maxSampleSize !== undefined ? design.maxSampleSize : 30)
+  const table = decisionTable(design, design.type !== 'none' && design.maxSampleSize !== undefined ? design.maxSampleSize : 30)
+  return { ...table, rows: table.rows.map((row) => ({ ...row, rules: ruleActions(protocol.stoppingRules, row.n) })) }
 }
+
+type DesignTable = ReturnType<typeof decisionTable>
+export type DecisionTable = Omit<DesignTable, 'rows'> & { rows: Array<DesignTable['rows'][number] & { rules: ReturnType<typeof ruleActions> }> }

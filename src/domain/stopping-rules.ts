@@ -6,7 +6,10 @@
 // investigational levels only: a control/placebo level 0 never stops
 // escalation, and trial scope pools the levels >= 1. Safety signals (related
 // SAE, related death) count at every level, control included, because
-// attribution is assessed blinded. max_sample_size counts enrolled
+// attribution is assessed blinded, unless the protocol says the control
+// receives nothing an AE can be related to (controlCanBeRelated: false).
+// pause_for_review holds the trial until the DMC has reviewed the firing
+// (domain/status.ts). max_sample_size counts enrolled
 // participants who are not replaceable (evaluable + pending) at every level.
 import type { Attribution, StoppingRule } from './protocol.js'
 import { betaCdf } from './stats.js'
@@ -77,7 +80,7 @@ export const isSafetySignal = (ae: Pick<SafetySignal, 'serious' | 'grade'>): boo
 export interface FiredRule {
   ruleId: string
   type: StoppingRule['type']
-  action: 'stop_escalation' | 'halt_trial' | 'complete'
+  action: 'stop_escalation' | 'halt_trial' | 'complete' | 'pause_for_review'
   reason: string
   /** the level the rule fired at (dose-level scope), or the lowest level of the signals that fired it */
   doseLevel?: number
@@ -130,13 +133,46 @@ function signalRule (rule: Extract<StoppingRule, { type: 'related_sae' | 'grade5
   }]
 }
 
-export function evaluateStoppingRules (rules: StoppingRule[], counts: RuleCounts[], signals: SafetySignal[]): FiredRule[] {
+/** A fired rule as the status reasons say it; a DMC decision taken on a status reviews the firings it shows. */
+export const firedReason = (f: FiredRule): string => `${f.ruleId}: ${f.reason}`
+
+export interface RuleOptions {
+  /** false: the control group receives nothing an AE can be related to, so its signals do not count (Protocol.controlCanBeRelated) */
+  controlCanBeRelated?: boolean | undefined
+}
+
+export function evaluateStoppingRules (rules: StoppingRule[], counts: RuleCounts[], signals: SafetySignal[], options: RuleOptions = {}): FiredRule[] {
+  const counted = options.controlCanBeRelated === false ? signals.filter((s) => s.doseLevel > 0) : signals
   return rules.flatMap((rule): FiredRule[] => {
     if (rule.type === 'dlt_rate_above' || rule.type === 'posterior_toxicity_above') return rateRule(rule, counts)
-    if (rule.type === 'related_sae' || rule.type === 'grade5_related') return signalRule(rule, signals)
+    if (rule.type === 'related_sae' || rule.type === 'grade5_related') return signalRule(rule, counted)
     const enrolled = counts.reduce((s, c) => s + c.enrolled, 0)
     return enrolled >= rule.n
       ? [{ ruleId: rule.id, type: rule.type, action: rule.action, reason: `${enrolled} participants enrolled, maximum sample size ${rule.n} reached` }]
       : []
   })
+}
+
+/** The fewest DLTs among n evaluable at which a rule reading DLT counts acts; null when not even n of n. */
+function actsIfDltsAtLeast (rule: StoppingRule, n: number): number | null {
+  const fires = (dlts: number) => evaluateStoppingRules([rule], [{ doseLevel: 1, enrolled: n, evaluable: n, dlts }], []).length > 0
+  if (!fires(n)) return null
+  // A rate rule that acts at d DLTs acts at every d' > d: search the boundary.
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (fires(mid)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/**
+ * Where each rule that reads DLT counts (RULE_INPUTS) acts among n evaluable
+ * participants of one group (of the trial, for trial scope), found by the
+ * rule's own evaluator: a decision-table column per rule.
+ */
+export function ruleActions (rules: StoppingRule[], n: number): Array<{ ruleId: string, actsIfDltsAtLeast: number | null }> {
+  return rules.filter((r) => RULE_INPUTS[r.type].dltCounts).map((r) => ({ ruleId: r.id, actsIfDltsAtLeast: actsIfDltsAtLeast(r, n) }))
 }

@@ -55,7 +55,11 @@ export const decisionTableSchema = z.object({
     n: z.number().int(),
     escalateIfDltsAtMost: z.number().int().nullable(),
     deEscalateIfDltsAtLeast: z.number().int().nullable(),
-    eliminateIfDltsAtLeast: z.number().int().nullable()
+    eliminateIfDltsAtLeast: z.number().int().nullable(),
+    rules: z.array(z.object({
+      ruleId: z.string(),
+      actsIfDltsAtLeast: z.number().int().nullable().describe('the fewest DLTs among n evaluable at which the rule acts; null: not at this n')
+    })).describe('the stopping rules that read DLT counts (rate rules), with the minimum evaluable count they state')
   }))
 })
 

@@ -74,11 +74,15 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
-  const [[trial], [stored], firstInput, hooks] = await Promise.all([
+  const [[trial], [stored], firstInput, hooks, [review]] = await Promise.all([
     selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`),
     selectRows<StatusRow>(tx, statement`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`),
     statusInput(tx, trialId),
-    selectRows<{ webhookId: string }>(tx, statement`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`)
+    selectRows<{ webhookId: string }>(tx, statement`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`),
+    // The reasons of the status the latest DMC decision was taken on: the pause_for_review firings it reviewed.
+    selectRows<{ reasons: string[] }>(tx, statement`select d.snapshot->'status'->'decision'->'reasons' as reasons
+      from dmc_decisions m join decisions d on d.trial_id = m.trial_id and d.decision_id = m.status_decision_id
+      where m.trial_id = ${trialId} order by m.dmc_decision_id desc limit 1`)
   ])
   if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)
@@ -90,7 +94,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     input = await statusInput(tx, trialId)
   }
 
-  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null }, asOf)
+  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: review?.reasons ?? [] }, asOf)
   const { participants: _, ...served } = status
   const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
