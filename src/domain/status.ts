@@ -13,8 +13,8 @@
 // cohort is filled, or accrual waits, said as 'stay' with no next level),
 // which gives 'hold'.
 //
-// A stop_escalation rule caps nextDoseLevel at the current level and at the
-// level it fired at (never higher than the design's own choice).
+// A stop_escalation rule caps nextDoseLevel at the current level, and below
+// the level it fired at (never higher than the design's own choice).
 //
 // Each row carries `capacity`: how many more participants may be enrolled
 // there now (null: no limit from the design or sentinel; 0 when closed).
@@ -117,8 +117,10 @@ function escalationPlan (design: EscalationDesign, rows: GroupCounts[], input: S
   const waiting = decision.action === 'stay' && decision.nextDoseLevel === null
   const eliminatedFrom = Math.min(...decision.eliminated)
   const stops = fired.filter((f) => f.action === 'stop_escalation')
-  const cap = Math.min(current, ...stops.map((f) => f.doseLevel ?? current))
-  const next = stops.length > 0 && decision.nextDoseLevel !== null ? Math.min(decision.nextDoseLevel, cap) : decision.nextDoseLevel
+  // Monotone toxicity: a rule that fired at a level closes it and every level above (below level 1: none is left).
+  const cap = Math.min(current, ...stops.map((f) => f.doseLevel === undefined ? current : f.doseLevel - 1))
+  const capped = stops.length > 0 && decision.nextDoseLevel !== null ? Math.min(decision.nextDoseLevel, cap) : decision.nextDoseLevel
+  const next = capped !== null && capped < 1 ? null : capped
   const enrolledAt = (level: number | null) => active.find((r) => r.doseLevel === level)?.enrolled ?? 0
   const size = cohortSize(design)
   const left = design.maxSampleSize === undefined ? Infinity : Math.max(0, design.maxSampleSize - active.reduce((s, r) => s + r.enrolled, 0))

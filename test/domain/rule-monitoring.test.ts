@@ -129,3 +129,26 @@ t.test('control group (dose level 0): not DLT-evaluable in rules; signals counte
   t.same(status(blank, people, { signals: [sae(0), { ...sae(0, 'ae-2'), grade: 5 }] }).state, 'go', 'blank control: its SAE and death do not count')
   t.equal(status(blank, people, { signals: [sae(1)] }).state, 'stop', 'an SAE at a dose level still does')
 })
+
+t.test('a stop_escalation rule closes the level it fired at and every level above, not the whole trial', async (t) => {
+  const escalation = (rule: object) => protocol({
+    doseLevels: [{ level: 1, label: 'low' }, { level: 2, label: 'mid' }, { level: 3, label: 'high' }],
+    design: { type: 'boin', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3 },
+    stoppingRules: [rule]
+  })
+  const saeRule = { type: 'related_sae', attributions: RELATED, action: 'stop_escalation' }
+  const people = [...cohort(1, 3, 0), ...cohort(2, 3, 0)]
+  // BOIN alone escalates from 0/3 at level 2 to level 3.
+  t.same(status(escalation(saeRule), people, { currentDoseLevel: 2 }).decision.nextDoseLevel, 3)
+  // A related SAE at level 2: level 2 and above are closed; level 1 goes on (monotone toxicity).
+  const atTwo = status(escalation(saeRule), people, { currentDoseLevel: 2, signals: [sae(2)] })
+  t.same([atTwo.state, atTwo.decision.action, atTwo.decision.nextDoseLevel, atTwo.doseLevels.filter((d) => d.open).map((d) => d.doseLevel)],
+    ['go', 'stop_escalation', 1, [1]])
+  // At level 1 no level is left: the trial stops.
+  const atOne = status(escalation(saeRule), people, { currentDoseLevel: 2, signals: [sae(1)] })
+  t.same([atOne.state, atOne.decision.nextDoseLevel], ['stop', null])
+  // A rate rule at dose-level scope: 2/3 at level 2 closes levels 2 and 3.
+  const rate = escalation({ type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 3, scope: 'dose_level', action: 'stop_escalation' })
+  const toxicTwo = status(rate, [...cohort(1, 3, 0), ...cohort(2, 3, 2)], { currentDoseLevel: 2 })
+  t.same([toxicTwo.state, toxicTwo.decision.nextDoseLevel], ['go', 1])
+})
