@@ -78,8 +78,10 @@ export function decideOverOutcomes (scenarios: DesignDecision[], ctx: PendingCon
     }
   }
   if (ctx.unfilled > 0) {
-    // the highest level any outcome leads to, ignoring outcomes that end escalation
-    const highest = Math.max(...scenarios.map(s => s.nextDoseLevel ?? -Infinity))
+    // the highest level any outcome leads to; an outcome that declares the
+    // current level the MTD needs the cohort completed here (Storer's
+    // confirmation of the top dose), other outcomes that end escalation are ignored
+    const highest = Math.max(...scenarios.map(s => s.nextDoseLevel ?? (s.mtdDoseLevel === ctx.currentLevel ? ctx.currentLevel : -Infinity)))
     const next = highest === -Infinity ? ctx.currentLevel : Math.min(ctx.currentLevel, highest)
     const action: DesignAction = next < ctx.currentLevel ? 'de_escalate' : ctx.fillAction ?? 'stay'
     return {
