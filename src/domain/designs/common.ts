@@ -1,6 +1,12 @@
 // Shared plumbing of the design engines: input checks and the rule for
 // deciding while some DLT outcomes at the current level are still unknown.
-import type { DesignAction, DesignDecision, DesignInput } from './types.js'
+import type { DesignAction, DesignDecision, DesignInput, SafetyStop } from './types.js'
+
+/** the safety stop in force: the protocol's, else the default at the target with probability 0.9; null when disabled */
+export function safetyRule (p: { targetToxicity: number, safetyStop?: SafetyStop | undefined }): { threshold: number, probability: number } | null {
+  const s = p.safetyStop ?? { threshold: p.targetToxicity, probability: 0.9 }
+  return 'disabled' in s ? null : s
+}
 
 /** checks the input's shape and returns the index (in doseLevels) of the current level */
 export function currentIndex (input: DesignInput): number {
