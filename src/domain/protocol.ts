@@ -93,7 +93,7 @@ const dltDefinitionSchema = z.strictObject({
   minGrade: grade,
   attributions: attributionList,
   modifiedDoseCountsAt: z.enum(['highest_given', 'enrolled']).optional()
-    .describe("at which level a DLT of a participant dosed at another level than enrolled counts: the highest level given in the DLT period (default) or the enrolled level"),
+    .describe('at which level a DLT of a participant dosed at another level than enrolled counts: the highest level given in the DLT period (default) or the enrolled level'),
   requireClinicalSymptoms: z.boolean().optional(),
   requireMedicalTreatment: z.boolean().optional(),
   exclusions: z.array(criteriaSchema).max(100).superRefine(needsSelector('exclusion')).optional(),
