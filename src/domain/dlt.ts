@@ -40,7 +40,24 @@ export interface AeFacts {
   attribution: Attribution
   clinicalSymptoms?: boolean | null
   requiredMedicalTreatment?: boolean | null
-  adjudication?: { isDlt: boolean, reason: string } | null
+  adjudication?: Adjudication | null
+}
+
+/** the AE fields a classification depends on: what an adjudication judged */
+export const ADJUDICATED_FIELDS = ['meddraCode', 'term', 'soc', 'grade', 'onsetDate', 'resolvedDate', 'attribution', 'clinicalSymptoms', 'requiredMedicalTreatment'] as const
+export type AdjudicatedFacts = Pick<AeFacts, typeof ADJUDICATED_FIELDS[number]>
+
+/**
+ * A DMC or safety adjudication, with the facts it judged. It applies while
+ * those facts are unchanged; once a follow-up changes one of them the computed
+ * verdict applies and the AE needs a new adjudication. An adjudication recorded
+ * without its facts applies as it always did.
+ */
+export interface Adjudication { isDlt: boolean, reason: string, facts?: AdjudicatedFacts }
+
+/** the snapshot an adjudication of this AE records */
+export function adjudicatedFacts (ae: AeFacts): AdjudicatedFacts {
+  return Object.fromEntries(ADJUDICATED_FIELDS.map((f) => [f, ae[f] ?? null])) as AdjudicatedFacts
 }
 
 export interface DltContext {
@@ -58,6 +75,8 @@ export interface DltClassification {
   reasons: string[]
   computed: { isDlt: boolean, pending: boolean }
   adjudicated: boolean
+  /** set when an adjudication no longer applies because a fact it judged changed: list the AE for re-adjudication */
+  readjudicate?: { changed: string[] }
   /** while computed.pending: the instant at which elapsed time alone settles a pending duration condition */
   pendingUntil: string | null
 }
@@ -217,6 +236,14 @@ export function classifyAe (def: DltDefinition, ae: AeFacts, ctx: DltContext): D
   const computed = { isDlt: result === true, pending: result === null }
   const pendingUntil = computed.pending ? `${dayDate(Math.min(...clock.settles))}T00:00:00.000Z` : null
   if (ae.adjudication == null) return { ...computed, reasons, computed, adjudicated: false, pendingUntil }
-  reasons.push(`adjudicated ${ae.adjudication.isDlt ? 'as DLT' : 'as not a DLT'}: ${ae.adjudication.reason}`)
+  const judged = `adjudicated ${ae.adjudication.isDlt ? 'as DLT' : 'as not a DLT'}: ${ae.adjudication.reason}`
+  const facts = ae.adjudication.facts
+  const now = adjudicatedFacts(ae)
+  const changed = facts === undefined ? [] : ADJUDICATED_FIELDS.filter((f) => (facts[f] ?? null) !== now[f])
+  if (changed.length > 0) {
+    reasons.push(`${judged} (no longer applies: ${changed.map((f) => `${f} was ${String(facts![f] ?? null)}, now ${String(now[f])}`).join(', ')}; the computed verdict applies until a new adjudication)`)
+    return { ...computed, reasons, computed, adjudicated: false, readjudicate: { changed }, pendingUntil }
+  }
+  reasons.push(judged)
   return { isDlt: ae.adjudication.isDlt, pending: false, reasons, computed, adjudicated: true, pendingUntil }
 }

@@ -92,6 +92,8 @@ const dltDefinitionSchema = z.strictObject({
   windowStart: z.enum(['first_administration', 'each_administration']),
   minGrade: grade,
   attributions: attributionList,
+  modifiedDoseCountsAt: z.enum(['highest_given', 'enrolled']).optional()
+    .describe('at which level a DLT of a participant dosed at another level than enrolled counts: the highest level given in the DLT period (default) or the enrolled level'),
   requireClinicalSymptoms: z.boolean().optional(),
   requireMedicalTreatment: z.boolean().optional(),
   exclusions: z.array(criteriaSchema).max(100).superRefine(needsSelector('exclusion')).optional(),
@@ -110,8 +112,14 @@ const sentinelSchema = z.strictObject({ participants: posInt(12), days: posInt(9
 const level = z.number().int().min(1).max(MAX_LEVEL)
 const cohortSize = posInt(12)
 const maxSampleSize = posInt(1000)
-const common = { startDoseLevel: level, sentinel: sentinelSchema.optional(), maxSampleSize: maxSampleSize.optional() }
-const boundedInterval = { epsilon1: probability.optional(), epsilon2: probability.optional(), eliminationCutoff: probability.optional() }
+const backfillSchema = z.strictObject({ maxPerLevel: posInt(1000) })
+  .describe('cleared levels below the current one take enrolment only with backfill, up to maxPerLevel participants in all at each level')
+const common = { startDoseLevel: level, sentinel: sentinelSchema.optional(), maxSampleSize: maxSampleSize.optional(), backfill: backfillSchema.optional() }
+const safetyStopSchema = z.union([
+  z.strictObject({ threshold: probability, probability }),
+  z.strictObject({ disabled: z.literal(true), reason: text(2000) })
+]).describe('stop when Pr(DLT rate at the lowest level > threshold) > probability; default: threshold = targetToxicity, probability = 0.9 (Beta(1, 1) prior for the interval designs, the model posterior for CRM), judged once 3 are evaluable at the lowest level (a safetyStop written in a CRM protocol applies as written, as before); {disabled: true, reason} turns it off')
+const boundedInterval = { epsilon1: probability.optional(), epsilon2: probability.optional(), eliminationCutoff: probability.optional(), safetyStop: safetyStopSchema.optional() }
 
 const designSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('3+3'), ...common, cohortSize: z.literal(3).optional(), allowDeEscalation: z.boolean().optional() }),
@@ -124,7 +132,8 @@ const designSchema = z.discriminatedUnion('type', [
     phi1: probability.optional(),
     phi2: probability.optional(),
     eliminationCutoff: probability.optional(),
-    nEarlyStop: posInt(1000).optional()
+    nEarlyStop: posInt(1000).optional(),
+    safetyStop: safetyStopSchema.optional()
   }),
   z.strictObject({ type: z.literal('mtpi2'), ...common, cohortSize, targetToxicity: probability, ...boundedInterval }),
   z.strictObject({ type: z.literal('i3+3'), ...common, cohortSize, targetToxicity: probability, ...boundedInterval }),
@@ -138,7 +147,7 @@ const designSchema = z.discriminatedUnion('type', [
     priorVariance: z.number().gt(0).max(100).optional(),
     intercept: z.number().min(-100).max(100).optional(),
     noSkipEscalation: z.boolean().optional(),
-    safetyStop: z.strictObject({ threshold: probability, probability }).optional()
+    safetyStop: safetyStopSchema.optional()
   }),
   z.strictObject({ type: z.literal('none'), sentinel: sentinelSchema.optional() })
 ]).superRefine((d, ctx) => {

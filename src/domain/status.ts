@@ -28,24 +28,47 @@
 // `sentinelWaitUntil` says when the last sentinel's time is up (null while a
 // sentinel has not been dosed).
 //
+// Cleared levels (issue #15): only the level the design names takes
+// enrolment; a level below it takes more only with `design.backfill`, up to
+// maxPerLevel participants there in all. Backfilled participants count in
+// their level's data, so the design's own elimination acts on them.
+//
+// Exceptions (issue #21): an override enrolment (`override: true`) counts at
+// its level but never moves the design's current level (the caller derives
+// currentDoseLevel from enrolments through the gate only: currentLevelOf); a
+// DLT of an override participant closes their level and every level above.
+// A dose-modified participant counts at the level exposure.ts names and is
+// flagged. Under a DMC pause or a stop that does not come from the design the
+// action is the one that applies (no enrolment), and the design's reasons are
+// kept, marked as not applied.
+//
 // Design 'none' (parallel groups): rows per arm (or per dose level without
 // arms), all open until a rule fires; stop_escalation closes the level it
 // fired at and all above (trial scope: every investigational level);
 // nextDoseLevel is the highest open investigational level.
 import { decide, decisionTable } from './designs/index.js'
+import { countedLevel, type Administered } from './exposure.js'
 import type { DesignAction, DoseLevelCounts } from './designs/types.js'
 import {
-  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt,
+  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, windowEnd,
   type EvaluabilityStatus, type GroupCounts, type ParticipantEvaluability, type ParticipantSummary
 } from './evaluability.js'
 import type { DesignProtocol, Protocol } from './protocol.js'
 import { evaluateStoppingRules, firedReason, ruleActions, type FiredRule, type SafetySignal } from './stopping-rules.js'
 
+/** a participant as the status reads them: the evaluability summary plus how they were enrolled and dosed */
+export interface StatusParticipant extends ParticipantSummary {
+  /** enrolled by an admin override outside the dose gate */
+  override?: boolean
+  /** the participant's administrations with the level actually given (absent: all at the enrolled level) */
+  administrations?: Administered[]
+}
+
 export interface StatusInput {
-  participants: ParticipantSummary[]
+  participants: StatusParticipant[]
   /** the trial's non-nullified AEs that are serious or grade 5 */
   signals: SafetySignal[]
-  /** level of the most recent enrolment; absent, null or not an escalation level: startDoseLevel */
+  /** level of the most recent enrolment through the gate (currentLevelOf); absent, null or not an escalation level: startDoseLevel */
   currentDoseLevel?: number | null
   /** the DMC decision in force, if it stops enrolment */
   dmc?: 'pause' | 'terminate' | null
@@ -78,7 +101,8 @@ export interface TrialStatus {
     rules: string[]
   }
   doseLevels: StatusDoseLevel[]
-  participants: { participantId: string, doseLevel: number, status: EvaluabilityStatus, hadDlt: boolean }[]
+  /** doseLevel: the level the participant counts at; enrolledDoseLevel and doseModified when dosed elsewhere; override when enrolled by one */
+  participants: Array<{ participantId: string, doseLevel: number, status: EvaluabilityStatus, hadDlt: boolean, enrolledDoseLevel?: number, doseModified?: true, override?: true }>
   nextChangeAt: string | null
 }
 
@@ -108,27 +132,37 @@ function toDesignCounts (r: GroupCounts): DoseLevelCounts {
   return { doseLevel: r.doseLevel, enrolled: r.enrolled, evaluable: r.evaluable, pending: r.pending, dlts: r.dlts }
 }
 
-function escalationPlan (design: EscalationDesign, rows: GroupCounts[], input: StatusInput, fired: FiredRule[]): Plan {
+function escalationPlan (design: EscalationDesign, rows: GroupCounts[], input: StatusInput, fired: FiredRule[], overrideDltFrom: number): Plan {
   const active = rows.filter((r) => r.doseLevel > 0)
   const levels = active.map((r) => r.doseLevel)
-  const current = input.currentDoseLevel != null && levels.includes(input.currentDoseLevel) ? input.currentDoseLevel : design.startDoseLevel
-  const decision = decide(design, { doseLevels: levels, currentDoseLevel: current, counts: active.map(toDesignCounts) })
+  const wanted = input.currentDoseLevel != null && levels.includes(input.currentDoseLevel) ? input.currentDoseLevel : design.startDoseLevel
+  // Levels an override participant's DLT closed are not offered to the design, so that it
+  // completes and declares its MTD below them; CRM keeps its whole skeleton and is capped below.
+  const admissible = design.type !== 'crm' && levels[0]! < overrideDltFrom ? active.filter((r) => r.doseLevel < overrideDltFrom) : active
+  const current = Math.min(wanted, admissible.at(-1)!.doseLevel)
+  const decision = decide(design, { doseLevels: admissible.map((r) => r.doseLevel), currentDoseLevel: current, counts: admissible.map(toDesignCounts) })
   // the designs say "wait for pending participants" as stay with no next level
   const waiting = decision.action === 'stay' && decision.nextDoseLevel === null
-  const eliminatedFrom = Math.min(...decision.eliminated)
+  const eliminatedFrom = Math.min(...decision.eliminated, overrideDltFrom)
   const stops = fired.filter((f) => f.action === 'stop_escalation')
   // Monotone toxicity: a rule that fired at a level closes it and every level above (below level 1: none is left).
   const cap = Math.min(current, ...stops.map((f) => f.doseLevel === undefined ? current : f.doseLevel - 1))
   const capped = stops.length > 0 && decision.nextDoseLevel !== null ? Math.min(decision.nextDoseLevel, cap) : decision.nextDoseLevel
-  const next = capped !== null && capped < 1 ? null : capped
+  // a DLT of an override participant closes their level and all above, for everyone
+  const closedByOverride = capped !== null && capped >= overrideDltFrom
+  const open = closedByOverride ? (levels.includes(overrideDltFrom - 1) ? overrideDltFrom - 1 : null) : capped
+  const next = open !== null && open < 1 ? null : open
   const enrolledAt = (level: number | null) => active.find((r) => r.doseLevel === level)?.enrolled ?? 0
   const size = cohortSize(design)
   const left = design.maxSampleSize === undefined ? Infinity : Math.max(0, design.maxSampleSize - active.reduce((s, r) => s + r.enrolled, 0))
   const nextRoom = Math.min(left, design.type === 'rolling6'
     ? Math.max(0, size - enrolledAt(next))
     : next === current ? size - enrolledAt(current) % size : size)
+  const backfill = design.backfill
+  // an MTD the design has determined is said as such, whatever rule fired with it (issue #15)
+  const action = decision.action === 'mtd_reached' ? decision.action : stops.length > 0 || closedByOverride ? 'stop_escalation' : decision.action
   return {
-    action: stops.length > 0 ? 'stop_escalation' : decision.action,
+    action,
     nextDoseLevel: next,
     mtdDoseLevel: decision.mtdDoseLevel ?? null,
     reasons: decision.reasons,
@@ -136,9 +170,13 @@ function escalationPlan (design: EscalationDesign, rows: GroupCounts[], input: S
     halted: decision.action === 'halt_trial',
     waiting,
     eliminatedFrom,
-    room: (row) => row.doseLevel === 0
-      ? null
-      : next !== null && row.doseLevel <= next && row.doseLevel < eliminatedFrom && (row.doseLevel === next ? nextRoom : null)
+    room: (row) => {
+      if (row.doseLevel === 0) return null
+      if (next === null || row.doseLevel > next || row.doseLevel >= eliminatedFrom) return false
+      if (row.doseLevel === next) return nextRoom
+      // a cleared level below the one the design names: closed unless the design backfills
+      return backfill === undefined ? false : Math.min(left, Math.max(0, backfill.maxPerLevel - row.enrolled))
+    }
   }
 }
 
@@ -187,19 +225,40 @@ const awaitingDmcReview = (fired: FiredRule[], reviewed: string[] = []) =>
 export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: string): TrialStatus {
   const def = protocol.dltDefinition
   const design = protocol.design
-  const evaluations = input.participants.map((p) => evaluateParticipant(p, def, asOf))
-  const levels = protocol.doseLevels.map((d) => d.level).sort((a, b) => a - b)
   const byArm = design.type === 'none' && protocol.arms !== undefined
+  // dose-modified participants count at the level exposure.ts names (parallel arms count by arm)
+  const exposure = input.participants.map((p) => byArm || p.administrations === undefined || p.administrations.length === 0
+    ? null
+    : countedLevel(p.doseLevel, p.administrations, windowEnd(p, def), def.modifiedDoseCountsAt))
+  const counted = input.participants.map((p, i) => exposure[i] == null ? p : { ...p, doseLevel: exposure[i].doseLevel })
+  const evaluations = counted.map((p) => evaluateParticipant(p, def, asOf))
+  const levels = protocol.doseLevels.map((d) => d.level).sort((a, b) => a - b)
+  const overrideDltFrom = Math.min(...evaluations.filter((e, i) => input.participants[i]!.override === true && e.hadDlt).map((e) => e.doseLevel))
   const rows = byArm ? countByArm(evaluations, protocol.arms!) : countByDoseLevel(evaluations, levels)
   const fired = evaluateStoppingRules(protocol.stoppingRules, rows, input.signals, { controlCanBeRelated: protocol.controlCanBeRelated })
   const awaitingReview = awaitingDmcReview(fired, input.dmcReviewed)
-  const plan = design.type === 'none' ? parallelPlan(rows, fired) : escalationPlan(design, rows, input, fired)
+  const plan = design.type === 'none' ? parallelPlan(rows, fired) : escalationPlan(design, rows, input, fired, overrideDltFrom)
   const override = overrideOf(fired, plan, input.dmc)
+  // a DMC pause, or a rule awaiting DMC review, holds enrolment: the design's step waits with it
+  const paused = (input.dmc === 'pause' || awaitingReview.length > 0) && override === null && !plan.stop
 
-  const reasons = [...plan.reasons, ...fired.map(firedReason)]
-  for (const f of awaitingReview) reasons.push(`${f.ruleId}: on hold for DMC review`)
-  if (input.dmc === 'terminate') reasons.push('DMC decision: terminate')
-  if (input.dmc === 'pause') reasons.push('DMC decision: pause enrolment')
+  const ruleReasons = [...fired.map(firedReason), ...awaitingReview.map((f) => `${f.ruleId}: on hold for DMC review`)]
+  const dmcReasons = input.dmc === 'terminate' ? ['DMC decision: terminate'] : input.dmc === 'pause' ? ['DMC decision: pause enrolment'] : []
+  // when something other than the design stops or holds the trial, that comes first and the design's reasons are marked
+  const superseded = paused ? `not applied while ${input.dmc === 'pause' ? 'the DMC pause holds' : 'the trial waits for DMC review'}` : override !== null && !plan.halted ? `not applied: the trial is stopped (${override.action})` : null
+  const reasons = superseded === null
+    ? [...plan.reasons, ...ruleReasons, ...dmcReasons]
+    : [...dmcReasons, ...ruleReasons, ...plan.reasons.map((r) => `${superseded}: ${r}`)]
+  if (Number.isFinite(overrideDltFrom) && design.type !== 'none') {
+    reasons.push(`a participant enrolled by override had a DLT at level ${overrideDltFrom}: level ${overrideDltFrom} and above are closed`)
+  }
+  input.participants.forEach((p, i) => {
+    const e = exposure[i]
+    if (e?.modified === true) {
+      reasons.push(`participant ${p.participantId}: enrolled at level ${p.doseLevel}, given level(s) ${e.given.join(', ')} in the DLT period: counts at level ${e.doseLevel}`)
+    }
+    if (p.override === true) reasons.push(`participant ${p.participantId}: enrolled by override; counts at level ${counted[i]!.doseLevel} and does not move the design's current level`)
+  })
 
   const byId = new Map(input.participants.map((p) => [p.participantId, p]))
   const sentinelWaits: (string | null)[] = []
@@ -243,14 +302,21 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   return {
     state,
     decision: {
-      action: override?.action ?? plan.action,
-      nextDoseLevel: override !== null ? override.nextDoseLevel : plan.nextDoseLevel,
+      action: override?.action ?? (paused ? 'stay' : plan.action),
+      nextDoseLevel: override !== null ? override.nextDoseLevel : paused ? null : plan.nextDoseLevel,
       mtdDoseLevel: plan.mtdDoseLevel,
       reasons,
       rules: [design.type, ...fired.map((f) => f.ruleId), ...(input.dmc != null ? ['dmc'] : [])]
     },
     doseLevels,
-    participants: evaluations.map((e) => ({ participantId: e.participantId, doseLevel: e.doseLevel, status: e.status, hadDlt: e.hadDlt })),
+    participants: evaluations.map((e, i) => ({
+      participantId: e.participantId,
+      doseLevel: e.doseLevel,
+      status: e.status,
+      hadDlt: e.hadDlt,
+      ...(exposure[i]?.modified === true ? { enrolledDoseLevel: input.participants[i]!.doseLevel, doseModified: true as const } : {}),
+      ...(input.participants[i]!.override === true ? { override: true as const } : {})
+    })),
     nextChangeAt: changes[0] ?? null
   }
 }
@@ -267,3 +333,9 @@ export function decisionTableFor (protocol: Protocol): DecisionTable {
 
 type DesignTable = ReturnType<typeof decisionTable>
 export type DecisionTable = Omit<DesignTable, 'rows'> & { rows: Array<DesignTable['rows'][number] & { rules: ReturnType<typeof ruleActions> }> }
+
+/** the design's current level: the level of the most recent enrolment made through the gate (override enrolments excluded), null before any */
+export function currentLevelOf (enrolments: Array<{ doseLevel: number, seq: number, override?: boolean }>): number | null {
+  const through = enrolments.filter((e) => e.override !== true)
+  return through.length === 0 ? null : through.reduce((a, e) => e.seq > a.seq ? e : a).doseLevel
+}

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { classifyAe, type AeFacts, type DltContext } from '../../src/domain/dlt.js'
+import { adjudicatedFacts, classifyAe, type AeFacts, type DltContext } from '../../src/domain/dlt.js'
 import type { DltDefinition } from '../../src/domain/protocol.js'
 
 // MedDRA codes, terms and SOCs from CTCAE v5.0 (/work/shared/ctcae/CTCAE_v5.0.csv).
@@ -202,4 +202,23 @@ t.test('an adjudication overrides the computed flag and keeps it', async (t) => 
   const pending = classifyAe(withExclusion, ae({ adjudication: { isDlt: true, reason: 'prolonged nausea expected' } }), ctx({ asOf: '2026-01-05T10:00:00Z' }))
   t.same([pending.isDlt, pending.pending, pending.computed.pending, pending.pendingUntil], [true, false, true, '2026-01-09T00:00:00.000Z'])
   t.equal(pending.reasons.at(-1), 'adjudicated as DLT: prolonged nausea expected')
+})
+
+// Issue #21: an AE adjudicated "not a DLT" at grade 3 stayed "not a DLT" after a follow-up raised
+// it to grade 4. A DMC expects an adjudication to hold for the facts it judged only: once one
+// changes, the computed verdict applies and the AE is listed for re-adjudication.
+t.test('an adjudication applies while the facts it judged are unchanged', async (t) => {
+  const judged = ae()
+  const adjudication = { isDlt: false, reason: 'attributable to disease progression', facts: adjudicatedFacts(judged) }
+  t.equal(adjudicatedFacts(judged).grade, 3)
+  const same = classifyAe(nct07295067, { ...judged, adjudication }, ctx())
+  t.same([same.isDlt, same.adjudicated, same.readjudicate], [false, true, undefined])
+  t.equal(same.reasons.at(-1), 'adjudicated as not a DLT: attributable to disease progression', 'the reason as written')
+  const raised = classifyAe(nct07295067, { ...judged, grade: 4, adjudication }, ctx())
+  t.same([raised.isDlt, raised.adjudicated, raised.readjudicate], [true, false, { changed: ['grade'] }])
+  t.equal(raised.reasons.at(-1), 'adjudicated as not a DLT: attributable to disease progression (no longer applies: grade was 3, now 4; the computed verdict applies until a new adjudication)')
+  const resolved = classifyAe(nct07295067, { ...judged, resolvedDate: '2026-01-09', adjudication }, ctx())
+  t.same(resolved.readjudicate, { changed: ['resolvedDate'] }, 'a resolution date added is a change')
+  const legacy = classifyAe(nct07295067, { ...judged, grade: 4, adjudication: { isDlt: false, reason: 'recorded before facts were kept' } }, ctx())
+  t.same([legacy.isDlt, legacy.adjudicated], [false, true], 'an adjudication without its facts applies as before')
 })

@@ -69,6 +69,23 @@ t.test('each design type with its parameters parses', async (t) => {
   t.ok(none.ok, 'parallel arms with a control level 0')
 })
 
+t.test('issue #21/#15 design additions: safetyStop, backfill, modifiedDoseCountsAt', async (t) => {
+  const ok = [
+    { type: 'boin', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3, safetyStop: { threshold: 0.3, probability: 0.85 }, backfill: { maxPerLevel: 12 } },
+    { type: 'mtpi2', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3, safetyStop: { disabled: true, reason: 'stopping reviewed by the DMC' } },
+    { type: 'i3+3', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.25, safetyStop: { threshold: 0.4, probability: 0.9 } },
+    { type: 'crm', startDoseLevel: 1, cohortSize: 1, targetToxicity: 0.25, skeleton: [0.05, 0.12, 0.25, 0.4], safetyStop: { disabled: true, reason: 'healthy volunteers' } },
+    { type: '3+3', startDoseLevel: 1, backfill: { maxPerLevel: 6 } }
+  ]
+  for (const design of ok) t.ok(parseProtocol(withDesign(design)).ok, design.type)
+  t.same(paths(withDesign({ type: 'boin', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3, safetyStop: { disabled: true } })), ['/design/safetyStop'], 'disabling needs its reason')
+  t.same(paths(withDesign({ type: '3+3', startDoseLevel: 1, safetyStop: { threshold: 0.3, probability: 0.9 } })), ['/design/safetyStop'], 'no safety stop in rule-based designs')
+  t.same(paths(withDesign({ type: '3+3', startDoseLevel: 1, backfill: { maxPerLevel: 0 } })), ['/design/backfill/maxPerLevel'])
+  const counts = parseProtocol({ ...clone(nct07295067), dltDefinition: { ...clone(nct07295067).dltDefinition, modifiedDoseCountsAt: 'enrolled' } })
+  t.ok(counts.ok && counts.protocol.dltDefinition.modifiedDoseCountsAt === 'enrolled')
+  t.same(paths({ ...clone(nct07295067), dltDefinition: { ...clone(nct07295067).dltDefinition, modifiedDoseCountsAt: 'lowest' } }), ['/dltDefinition/modifiedDoseCountsAt'])
+})
+
 t.test('stopping rules: defaults, ids and bounds', async (t) => {
   const r = parseProtocol({
     ...clone(nct07295067),

@@ -69,8 +69,10 @@ t.test('pause_for_review on a rate rule in an escalation design', async (t) => {
   const people = [...cohort(1, 3, 0), ...cohort(2, 3, 1)]
   // The 3+3 alone would expand level 2 on 1/3; the rule (1/3 = 33.3% > 33%) asks the DMC first.
   const fired = status(p, people, { currentDoseLevel: 2 })
-  t.same([fired.state, fired.decision.nextDoseLevel], ['hold', 2])
-  t.equal(status(p, people, { currentDoseLevel: 2, dmcReviewed: fired.decision.reasons }).state, 'go')
+  // Under the hold the action that applies is to stay with no level opened: the design's expansion waits for the DMC.
+  t.same([fired.state, fired.decision.action, fired.decision.nextDoseLevel], ['hold', 'stay', null])
+  const reviewed = status(p, people, { currentDoseLevel: 2, dmcReviewed: fired.decision.reasons })
+  t.same([reviewed.state, reviewed.decision.action, reviewed.decision.nextDoseLevel], ['go', 'expand_cohort', 2])
 })
 
 t.test('decision table: per n, the DLT count at which each rate rule acts, for every design', async (t) => {

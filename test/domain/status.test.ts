@@ -1,8 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { parseProtocol, type Protocol } from '../../src/domain/protocol.js'
-import { decisionTableFor, evaluateStatus, type StatusInput, type TrialStatus } from '../../src/domain/status.js'
-import type { ParticipantSummary } from '../../src/domain/evaluability.js'
+import { currentLevelOf, decisionTableFor, evaluateStatus, type StatusInput, type StatusParticipant, type TrialStatus } from '../../src/domain/status.js'
 import type { SafetySignal } from '../../src/domain/stopping-rules.js'
 
 const RELATED = ['possible', 'probable', 'definite']
@@ -42,7 +41,7 @@ const ASOF = '2026-03-01T00:00:00Z'
 const EARLY = '2026-01-01T09:00:00Z' // windows closed by ASOF
 const RECENT = '2026-02-25T09:00:00Z' // window open until 2026-03-12
 let seq = 0
-const person = (doseLevel: number, over: Partial<ParticipantSummary> = {}): ParticipantSummary => ({
+const person = (doseLevel: number, over: Partial<StatusParticipant> = {}): StatusParticipant => ({
   participantId: `p${++seq}`,
   doseLevel,
   status: 'enrolled',
@@ -55,7 +54,7 @@ const person = (doseLevel: number, over: Partial<ParticipantSummary> = {}): Part
 /** n evaluated participants at a level, the first `dlts` of them with a DLT */
 const cohort = (doseLevel: number, n: number, dlts: number) =>
   Array.from({ length: n }, (_, i) => person(doseLevel, { dltCount: i < dlts ? 1 : 0 }))
-const status = (p: Protocol, participants: ParticipantSummary[], over: Partial<StatusInput> = {}, asOf = ASOF) =>
+const status = (p: Protocol, participants: StatusParticipant[], over: Partial<StatusInput> = {}, asOf = ASOF) =>
   evaluateStatus(p, { participants, signals: [], ...over }, asOf)
 const open = (s: TrialStatus) => s.doseLevels.filter((d) => d.open).map((d) => d.doseLevel)
 
@@ -66,8 +65,10 @@ t.test('NCT07295067 under the 3+3 rules (Storer 1989; Le Tourneau et al. 2009)',
   t.same(start.decision.rules, ['3+3'])
 
   const zeroOfThree = status(trial, cohort(1, 3, 0), { currentDoseLevel: 1 })
-  t.same([zeroOfThree.state, zeroOfThree.decision.action, zeroOfThree.decision.nextDoseLevel, open(zeroOfThree)], ['go', 'escalate', 2, [1, 2]])
-  t.same(zeroOfThree.doseLevels.map((d) => d.capacity), [null, 3, 0])
+  // Issue #15: the cleared level 1 no longer takes enrolment (a 4th participant there once turned it
+  // into an expansion cohort and closed level 2); Storer's design enrols the next cohort at level 2 only
+  t.same([zeroOfThree.state, zeroOfThree.decision.action, zeroOfThree.decision.nextDoseLevel, open(zeroOfThree)], ['go', 'escalate', 2, [2]])
+  t.same(zeroOfThree.doseLevels.map((d) => d.capacity), [0, 3, 0])
   t.match(zeroOfThree.doseLevels[0], { enrolled: 3, evaluable: 3, pending: 0, dlts: 0, dltRate: 0, eliminated: false })
 
   const oneOfThree = status(trial, cohort(1, 3, 1), { currentDoseLevel: 1 })
@@ -87,7 +88,9 @@ t.test('NCT07295067 under the 3+3 rules (Storer 1989; Le Tourneau et al. 2009)',
 
   // with 1/6 at level 1 the MTD is level 1 and the trial stops
   const mtd = status(trial, [...cohort(1, 6, 1), ...cohort(2, 6, 2)], { currentDoseLevel: 2 })
-  t.same([mtd.state, mtd.decision.action, mtd.decision.nextDoseLevel, mtd.decision.mtdDoseLevel, open(mtd)], ['stop', 'stop_escalation', null, 1, []])
+  // issue #15: the design has determined its MTD, so the action says so; the rule that fired with it is in `rules`
+  t.same([mtd.state, mtd.decision.action, mtd.decision.nextDoseLevel, mtd.decision.mtdDoseLevel, open(mtd)], ['stop', 'mtd_reached', null, 1, []])
+  t.same(mtd.decision.rules, ['3+3', 'dlt_rate_above'])
 
   const sae: SafetySignal = { aeId: 'ae-9', participantId: 'p1', doseLevel: 1, grade: 3, serious: true, attribution: 'probable' }
   const halted = status(trial, cohort(1, 3, 0), { currentDoseLevel: 1, signals: [sae] })
@@ -114,11 +117,15 @@ t.test('pending participants: fill the cohort, then hold until their windows clo
 
 t.test('DMC decisions and the maximum sample size', async (t) => {
   const paused = status(trial, cohort(1, 3, 0), { currentDoseLevel: 1, dmc: 'pause' })
-  t.same([paused.state, paused.decision.action, open(paused), paused.decision.rules], ['hold', 'escalate', [], ['3+3', 'dmc']])
-  t.ok(paused.decision.reasons.includes('DMC decision: pause enrolment'))
+  // issue #21: under the pause the action is the one that applies (nobody is enrolled), not the design's escalation
+  t.same([paused.state, paused.decision.action, paused.decision.nextDoseLevel, open(paused), paused.decision.rules], ['hold', 'stay', null, [], ['3+3', 'dmc']])
+  t.equal(paused.decision.reasons[0], 'DMC decision: pause enrolment')
+  t.equal(paused.decision.reasons[1], 'not applied while the DMC pause holds: 3+3 at level 1: 0 DLTs in 3: escalate')
   const terminated = status(trial, cohort(1, 3, 0), { dmc: 'terminate' })
   t.same([terminated.state, terminated.decision.action, terminated.decision.nextDoseLevel], ['stop', 'halt_trial', null])
-  t.ok(terminated.decision.reasons.includes('DMC decision: terminate'))
+  // issue #21: the reasons name what stops first; the design's "enrol at level 2" is marked as not applied
+  t.equal(terminated.decision.reasons[0], 'DMC decision: terminate')
+  t.ok(terminated.decision.reasons.slice(1).every((r) => r.startsWith('not applied: the trial is stopped (halt_trial): ')))
   const capped = protocol({ stoppingRules: [{ type: 'max_sample_size', n: 6 }] })
   const full = status(capped, [...cohort(1, 3, 0), ...cohort(2, 3, 0)], { currentDoseLevel: 2 })
   t.same([full.state, full.decision.action, full.decision.nextDoseLevel, full.decision.rules], ['stop', 'complete', null, ['3+3', 'max_sample_size']])
@@ -141,18 +148,25 @@ t.test('sentinel dosing at a newly opened level', async (t) => {
   t.same([undosed.state, undosed.doseLevels[0]!.sentinelWaitUntil], ['hold', null])
   const suspect = status(p, [{ ...sentinel, pendingDltCount: 1 }], {}, '2026-02-28T09:00:00Z')
   t.same([suspect.state, suspect.doseLevels[0]!.sentinelWaitUntil], ['hold', '2026-02-27T09:00:00.000Z'], 'a pending DLT keeps the level closed')
-  // after escalation the lower level stays open while the new one waits for its sentinel
+  // after escalation the new level waits for its sentinel; the cleared level 1 does not take the
+  // others meanwhile (issue #15: cleared levels stay closed without backfill), so accrual holds
   const escalated = status(p, [...cohort(1, 3, 0), person(2, { firstAdministrationAt: RECENT })], { currentDoseLevel: 2 }, '2026-02-26T00:00:00Z')
-  t.same([escalated.state, open(escalated)], ['go', [1]])
+  t.same([escalated.state, open(escalated)], ['hold', []])
+  const backfilled = protocol({ design: { type: '3+3', startDoseLevel: 1, sentinel: { participants: 1, days: 2 }, backfill: { maxPerLevel: 6 } } })
+  const withBackfill = status(backfilled, [...cohort(1, 3, 0), person(2, { firstAdministrationAt: RECENT })], { currentDoseLevel: 2 }, '2026-02-26T00:00:00Z')
+  t.same([withBackfill.state, open(withBackfill), withBackfill.doseLevels[0]!.capacity], ['go', [1], 3], 'backfill: up to 6 at level 1 in all')
 })
 
 t.test('interval and rolling designs: cohort room and the sample-size bound', async (t) => {
   // BOIN (Liu & Yuan 2015), target 0.3: 0/3 escalates (lambda_e = 0.236)
   const boin = protocol({ design: { type: 'boin', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3, maxSampleSize: 7 } })
   const s = status(boin, cohort(1, 3, 0), { currentDoseLevel: 1 })
-  t.same([s.decision.action, s.decision.nextDoseLevel, s.doseLevels.map((d) => d.capacity)], ['escalate', 2, [null, 3, 0]])
+  // cleared levels closed (issue #15)
+  t.same([s.decision.action, s.decision.nextDoseLevel, s.doseLevels.map((d) => d.capacity)], ['escalate', 2, [0, 3, 0]])
   const nearlyFull = status(boin, [...cohort(1, 3, 0), ...cohort(2, 3, 0)], { currentDoseLevel: 2 })
-  t.same(nearlyFull.doseLevels.map((d) => d.capacity), [null, null, 1], 'one place left of 7')
+  t.same(nearlyFull.doseLevels.map((d) => d.capacity), [0, 0, 1], 'one place left of 7')
+  const backfill = protocol({ design: { type: 'boin', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.3, maxSampleSize: 7, backfill: { maxPerLevel: 9 } } })
+  t.same(status(backfill, [...cohort(1, 3, 0), ...cohort(2, 3, 0)], { currentDoseLevel: 2 }).doseLevels.map((d) => d.capacity), [1, 1, 1], 'backfill at the cleared levels 1 and 2, bounded by the sample size')
   // rolling six (Skolnik et al. 2008): up to six at a level while data are pending
   const rolling = protocol({ design: { type: 'rolling6', startDoseLevel: 1 } })
   const four = status(rolling, Array.from({ length: 4 }, () => person(1, { firstAdministrationAt: RECENT })))
@@ -202,6 +216,71 @@ t.test('a design that halts the trial and the decision table', async (t) => {
   t.equal(boin.rows.length, 12)
   t.match(boin.rows[2], { n: 3, escalateIfDltsAtMost: 0, deEscalateIfDltsAtLeast: 2, eliminateIfDltsAtLeast: 3 })
   t.equal(decisionTableFor(protocol({ design: { type: 'none' } })).rows.length, 30)
+})
+
+const fourLevels = [1, 2, 3, 4].map((level) => ({ level, label: `level ${level}` }))
+
+// Issue #21: after 0/3 at level 1 (next: level 2) one override enrolment at level 4 moved the
+// design's current level to 4 and opened every level. A DMC expects the override to be an
+// exception: it counts at its level, never moves the current level, never opens a level for others.
+t.test('an override enrolment is an exception, not a new state of the design', async (t) => {
+  const p = protocol({ doseLevels: fourLevels })
+  const first = cohort(1, 3, 0).map((x, i) => ({ ...x, seq: i + 1 }))
+  const outside = { ...person(4, { firstAdministrationAt: RECENT }), seq: 4, override: true }
+  const current = currentLevelOf([...first, outside])
+  t.equal(current, 1, 'the override does not move the current level')
+  t.equal(currentLevelOf([]), null)
+  const s = status(p, [...first, outside], { currentDoseLevel: current })
+  t.same([s.state, s.decision.action, s.decision.nextDoseLevel, open(s)], ['go', 'escalate', 2, [2]])
+  t.same(s.doseLevels.map((d) => d.enrolled), [3, 0, 0, 1], 'the override participant counts at level 4')
+  t.match(s.participants[3], { doseLevel: 4, override: true })
+  t.ok(s.decision.reasons.some((r) => r.endsWith('enrolled by override; counts at level 4 and does not move the design\'s current level')))
+  // the override participant's DLT closes level 4 for good, whatever the current level is
+  const dlt = { ...outside, firstAdministrationAt: EARLY, dltCount: 1 }
+  const closed = status(p, [...first, dlt], { currentDoseLevel: 1 })
+  t.same([closed.decision.nextDoseLevel, closed.doseLevels.map((d) => d.eliminated)], [2, [false, false, false, true]])
+  t.ok(closed.decision.reasons.includes('a participant enrolled by override had a DLT at level 4: level 4 and above are closed'))
+  // level 3 is then the highest admissible level: Storer's confirmation to 6 and the MTD there
+  const upTo3 = [...first, dlt, ...cohort(2, 3, 0), ...cohort(3, 3, 0)]
+  const confirm = status(p, upTo3, { currentDoseLevel: 3 })
+  t.same([confirm.state, confirm.decision.action, confirm.decision.nextDoseLevel, open(confirm)], ['go', 'expand_cohort', 3, [3]])
+  const mtd = status(p, [...upTo3, ...cohort(3, 3, 0)], { currentDoseLevel: 3 })
+  t.same([mtd.state, mtd.decision.action, mtd.decision.mtdDoseLevel], ['stop', 'mtd_reached', 3])
+  const atLowest = status(p, [{ ...dlt, doseLevel: 1 }], { currentDoseLevel: 1 })
+  t.same([atLowest.state, atLowest.decision.action, open(atLowest)], ['stop', 'stop_escalation', []], 'an override DLT at the lowest level closes everything')
+  // CRM keeps all its data and is capped below the closed level
+  const crm = protocol({ doseLevels: fourLevels, design: { type: 'crm', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.25, skeleton: [0.05, 0.1, 0.2, 0.3] } })
+  const capped = status(crm, [...cohort(1, 3, 0), ...cohort(2, 3, 0), ...cohort(3, 3, 0), { ...dlt, doseLevel: 4, dltCount: 0 }, { ...dlt, participantId: 'o2', doseLevel: 3 }], { currentDoseLevel: 3 })
+  t.same([capped.decision.action, capped.decision.nextDoseLevel, open(capped)], ['stop_escalation', 2, [2]])
+})
+
+// Issue #21: with 0/3 at the highest level the status said "expand to 6", and once the 4th was
+// enrolled there "de-escalate to level 1". Storer's expansion at the top runs to 6.
+t.test('3+3 confirms its top dose through the status', async (t) => {
+  const fourth = status(trial, [...cohort(1, 3, 0), ...cohort(2, 3, 0), ...cohort(3, 3, 0), person(3, { firstAdministrationAt: RECENT })], { currentDoseLevel: 3 })
+  t.same([fourth.state, fourth.decision.action, fourth.decision.nextDoseLevel, open(fourth), fourth.doseLevels[2]!.capacity], ['go', 'expand_cohort', 3, [3], 2])
+})
+
+// Issue #21: a dose given at another level than enrolled counted at the enrolled level and the
+// higher exposure appeared nowhere. By default a DLT counts at the highest level given in the DLT period.
+t.test('dose-modified participants count at the level given and are flagged', async (t) => {
+  const p = protocol({ doseLevels: fourLevels })
+  const modified = person(2, { dltCount: 1, administrations: [{ administeredAt: EARLY, doseLevel: 2 }, { administeredAt: '2026-01-03T09:00:00Z', doseLevel: 4 }] })
+  const s = status(p, [...cohort(1, 3, 0), modified], { currentDoseLevel: 2 })
+  t.same(s.doseLevels.map((d) => d.dlts), [0, 0, 0, 1])
+  t.match(s.participants[3], { doseLevel: 4, enrolledDoseLevel: 2, doseModified: true })
+  t.ok(s.decision.reasons.includes(`participant ${modified.participantId}: enrolled at level 2, given level(s) 2, 4 in the DLT period: counts at level 4`))
+  const asEnrolled = protocol({ doseLevels: fourLevels, dltDefinition: { ...nct07295067.dltDefinition, modifiedDoseCountsAt: 'enrolled' } })
+  t.same(status(asEnrolled, [...cohort(1, 3, 0), modified], { currentDoseLevel: 2 }).doseLevels.map((d) => d.dlts), [0, 1, 0, 0])
+  const plain = person(2, { administrations: [{ administeredAt: EARLY, doseLevel: 2 }] })
+  t.same(status(p, [plain]).participants[0], { participantId: plain.participantId, doseLevel: 2, status: 'evaluable', hadDlt: false }, 'not modified: not flagged')
+})
+
+// Issue #21: CRM with 9/9 DLTs at the lowest level said "go, stay at level 1".
+t.test('CRM stops by default when the lowest dose is too toxic', async (t) => {
+  const crm = protocol({ design: { type: 'crm', startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.25, skeleton: [0.05, 0.12, 0.25] } })
+  const s = status(crm, cohort(1, 9, 9), { currentDoseLevel: 1 })
+  t.same([s.state, s.decision.action, s.decision.nextDoseLevel, open(s)], ['stop', 'stop_escalation', null, []])
 })
 
 // Properties over random 3+3 and BOIN trial states at 3 levels.

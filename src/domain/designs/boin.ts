@@ -1,7 +1,7 @@
 // Bayesian optimal interval design (Liu & Yuan 2015, JRSS-C 64:507-523), as
 // implemented by the BOIN R package (Yan et al. 2020, J Stat Softw 94(13)).
-import { decideInterval, intervalTable, type IntervalDesign } from './interval.js'
-import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
+import { decideInterval, intervalSafety, intervalTable, type IntervalDesign } from './interval.js'
+import type { DecisionTableRow, DesignDecision, DesignInput, SafetyStop } from './types.js'
 
 export interface BoinParams {
   startDoseLevel: number
@@ -14,6 +14,7 @@ export interface BoinParams {
   eliminationCutoff?: number
   nEarlyStop?: number
   maxSampleSize?: number
+  safetyStop?: SafetyStop
 }
 
 /** the escalation and de-escalation boundaries λe and λd on the observed DLT rate */
@@ -38,6 +39,7 @@ function design (p: BoinParams): IntervalDesign {
     eliminationCutoff: p.eliminationCutoff ?? 0.95,
     nEarlyStop: p.nEarlyStop,
     maxSampleSize: p.maxSampleSize,
+    safety: intervalSafety(p),
     step: (y, n) => {
       const rate = y / n
       const r = `observed DLT rate ${rate.toFixed(3)}`

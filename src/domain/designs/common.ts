@@ -1,6 +1,12 @@
 // Shared plumbing of the design engines: input checks and the rule for
 // deciding while some DLT outcomes at the current level are still unknown.
-import type { DesignAction, DesignDecision, DesignInput } from './types.js'
+import type { DesignAction, DesignDecision, DesignInput, SafetyStop } from './types.js'
+
+/** the safety stop in force: the protocol's, else the default at the target with probability 0.9; null when disabled */
+export function safetyRule (p: { targetToxicity: number, safetyStop?: SafetyStop | undefined }): { threshold: number, probability: number } | null {
+  const s = p.safetyStop ?? { threshold: p.targetToxicity, probability: 0.9 }
+  return 'disabled' in s ? null : s
+}
 
 /** checks the input's shape and returns the index (in doseLevels) of the current level */
 export function currentIndex (input: DesignInput): number {
@@ -78,8 +84,10 @@ export function decideOverOutcomes (scenarios: DesignDecision[], ctx: PendingCon
     }
   }
   if (ctx.unfilled > 0) {
-    // the highest level any outcome leads to, ignoring outcomes that end escalation
-    const highest = Math.max(...scenarios.map(s => s.nextDoseLevel ?? -Infinity))
+    // the highest level any outcome leads to; an outcome that declares the
+    // current level the MTD needs the cohort completed here (Storer's
+    // confirmation of the top dose), other outcomes that end escalation are ignored
+    const highest = Math.max(...scenarios.map(s => s.nextDoseLevel ?? (s.mtdDoseLevel === ctx.currentLevel ? ctx.currentLevel : -Infinity)))
     const next = highest === -Infinity ? ctx.currentLevel : Math.min(ctx.currentLevel, highest)
     const action: DesignAction = next < ctx.currentLevel ? 'de_escalate' : ctx.fillAction ?? 'stay'
     return {

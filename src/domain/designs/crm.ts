@@ -7,8 +7,8 @@
 // ptox is closest to the target (the lower one on a tie). The integrals run over
 // a in [-10, 10], as dfcrm's numerator does.
 import { integrate } from '../stats.js'
-import { currentIndex, decideOverOutcomes, unfilledPlaces } from './common.js'
-import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
+import { currentIndex, decideOverOutcomes, safetyRule, unfilledPlaces } from './common.js'
+import type { DecisionTableRow, DesignDecision, DesignInput, SafetyStop } from './types.js'
 
 export interface CrmParams {
   startDoseLevel: number
@@ -20,8 +20,8 @@ export interface CrmParams {
   priorVariance?: number
   intercept?: number
   noSkipEscalation?: boolean
-  /** stop when Pr(DLT rate at the lowest level > threshold | data) > probability */
-  safetyStop?: { threshold: number, probability: number }
+  /** stop when Pr(DLT rate at the lowest level > threshold | data) > probability (default: the target, 0.9) */
+  safetyStop?: SafetyStop
   maxSampleSize?: number
 }
 
@@ -32,7 +32,7 @@ export interface CrmFit {
   ptox: number[]
   /** index of the level whose ptox is closest to the target */
   recommended: number
-  /** Pr(DLT rate at the lowest level > safetyStop.threshold | data), 0 without a safety stop */
+  /** Pr(DLT rate at the lowest level > the safety stop's threshold | data), 0 with the safety stop disabled */
   lowestOverThreshold: number
 }
 
@@ -79,8 +79,8 @@ export function crmFit (p: CrmParams, data: Array<{ n: number, y: number }>): Cr
   const m = model(p)
   const variance = p.priorVariance ?? 1.34
   if (!(variance > 0)) throw new RangeError('CRM priorVariance must be positive')
-  const th = p.safetyStop?.threshold ?? 0.5
-  if (!(th > 0 && th < 1)) throw new RangeError('CRM safetyStop.threshold must be in (0, 1)')
+  const rule = safetyRule(p)
+  if (rule !== null && !(rule.threshold > 0 && rule.threshold < 1)) throw new RangeError('CRM safetyStop.threshold must be in (0, 1)')
   const used = data.map((d, i) => ({ ...d, i })).filter(d => d.n > 0)
   const logPost = (a: number) => used.reduce((s, d) => s + d.y * m.logP(a, d.i) + (d.n - d.y) * m.logQ(a, d.i), -a * a / (2 * variance))
   // scale by the largest value on a grid so that exp() neither under- nor overflows
@@ -95,8 +95,8 @@ export function crmFit (p: CrmParams, data: Array<{ n: number, y: number }>): Cr
     if (Math.abs(q - p.targetToxicity) < Math.abs(ptox[recommended] - p.targetToxicity)) recommended = i
   })
   let lowestOverThreshold = 0
-  if (p.safetyStop !== undefined) {
-    const cut = Math.min(A, m.cut(p.safetyStop.threshold))
+  if (rule !== null) {
+    const cut = Math.min(A, m.cut(rule.threshold))
     if (cut > -A) lowestOverThreshold = integrate(post, -A, cut) / den
   }
   return { estimate, ptox, recommended, lowestOverThreshold }
@@ -119,8 +119,12 @@ function choose (p: CrmParams, fit: CrmFit, levels: number[], c: number): Design
   return { action, nextDoseLevel: levels[next], eliminated: [], reasons }
 }
 
-function stopsForSafety (p: CrmParams, fit: CrmFit): boolean {
-  return p.safetyStop !== undefined && fit.lowestOverThreshold > p.safetyStop.probability
+// The default stop waits for 3 evaluable at the lowest level, as BOIN's does:
+// under the logistic model one DLT in one participant already gives
+// Pr(p1 > target) > 0.9. A protocol's own safetyStop applies as written.
+function stopsForSafety (p: CrmParams, fit: CrmFit, evaluableAtLowest: number): boolean {
+  const rule = safetyRule(p)
+  return rule !== null && (p.safetyStop !== undefined || evaluableAtLowest >= 3) && fit.lowestOverThreshold > rule.probability
 }
 
 export function decideCrm (p: CrmParams, input: DesignInput): DesignDecision {
@@ -129,14 +133,14 @@ export function decideCrm (p: CrmParams, input: DesignInput): DesignDecision {
   if (p.skeleton.length !== levels.length) throw new RangeError(`CRM skeleton has ${p.skeleton.length} values for ${levels.length} dose levels`)
   const data = counts.map(x => ({ n: x.evaluable, y: x.dlts }))
   const fit = crmFit(p, data)
-  if (stopsForSafety(p, fit)) {
-    const s = p.safetyStop!
+  if (stopsForSafety(p, fit, counts[0].evaluable)) {
+    const s = safetyRule(p)!
     return {
       action: 'stop_escalation',
       nextDoseLevel: null,
       mtdDoseLevel: null,
       eliminated: [...levels],
-      reasons: [describe(p, fit, levels), `Pr(DLT rate at level ${levels[0]} > ${s.threshold}) = ${fit.lowestOverThreshold.toFixed(3)} > ${s.probability}: the lowest dose is too toxic, stop`]
+      reasons: [describe(p, fit, levels), `Pr(DLT rate at level ${levels[0]} > ${s.threshold}) = ${fit.lowestOverThreshold.toFixed(3)} > ${s.probability}: the lowest dose is too toxic, stop${p.safetyStop === undefined ? ' (default safety stop)' : ''}`]
     }
   }
   const total = counts.reduce((s, x) => s + x.evaluable + x.pending, 0)
@@ -180,7 +184,7 @@ export function crmDecisionTable (p: CrmParams, maxN: number, doseLevels?: numbe
     const row: DecisionTableRow = { n, escalateIfDltsAtMost: null, deEscalateIfDltsAtLeast: null, eliminateIfDltsAtLeast: null }
     for (let y = n; y >= 0; y--) {
       const fit = crmFit(p, levels.map((_, i) => i === c ? { n, y } : { n: 0, y: 0 }))
-      const stop = stopsForSafety(p, fit)
+      const stop = stopsForSafety(p, fit, c === 0 ? n : 0)
       const next = choose(p, fit, levels, c).nextDoseLevel!
       if (stop) row.eliminateIfDltsAtLeast = y
       if (stop || next < levels[c]) row.deEscalateIfDltsAtLeast = y

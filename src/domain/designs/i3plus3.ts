@@ -1,7 +1,7 @@
 // The i3+3 design (Liu, Wang & Ji 2020, "The i3+3 design for phase I clinical
 // trials", J Biopharm Stat 30(2):294-304): 3+3-like rules on the equivalence interval
 // [target - epsilon1, target + epsilon2], with the mTPI-2 safety elimination.
-import { decideInterval, intervalTable, type IntervalDesign, type IntervalParams } from './interval.js'
+import { decideInterval, intervalSafety, intervalTable, type IntervalDesign, type IntervalParams } from './interval.js'
 import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
 
 export type I3plus3Params = IntervalParams
@@ -17,6 +17,7 @@ function design (p: I3plus3Params): IntervalDesign {
     cohortSize: p.cohortSize,
     eliminationCutoff: p.eliminationCutoff ?? 0.95,
     maxSampleSize: p.maxSampleSize,
+    safety: intervalSafety(p),
     step: (y, n) => {
       const r = `y/n = ${(y / n).toFixed(3)}`
       if (y / n < lo) return { step: 'E', reason: `${r} below the equivalence interval ${ei}: escalate` }

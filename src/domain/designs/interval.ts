@@ -2,9 +2,9 @@
 // supplies only its escalate/stay/de-escalate rule for y DLTs in n at the
 // current dose; elimination (Pr(p > target | y, n) > cutoff with n >= 3, Beta(1,1)
 // prior), boundaries, early stopping and MTD selection are common to all three.
-import { currentIndex, decideOverOutcomes, dlt, unfilledPlaces } from './common.js'
+import { currentIndex, decideOverOutcomes, dlt, safetyRule, unfilledPlaces } from './common.js'
 import { firstEliminated, overdoseProbability, selectMtd } from './select-mtd.js'
-import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
+import type { DecisionTableRow, DesignDecision, DesignInput, SafetyStop } from './types.js'
 
 export type Step = 'E' | 'S' | 'D'
 
@@ -17,6 +17,13 @@ export interface IntervalParams {
   epsilon2?: number
   eliminationCutoff?: number
   maxSampleSize?: number
+  safetyStop?: SafetyStop
+}
+
+/** the design's safety stop at the lowest level (see SafetyStop), with whether the protocol left it at its default */
+export function intervalSafety (p: { targetToxicity: number, safetyStop?: SafetyStop | undefined }): IntervalDesign['safety'] {
+  const rule = safetyRule(p)
+  return rule === null ? null : { ...rule, byDefault: p.safetyStop === undefined }
 }
 
 export interface IntervalDesign {
@@ -29,6 +36,8 @@ export interface IntervalDesign {
   /** stop and select the MTD once this many are treated at the current dose and the decision is to stay */
   nEarlyStop?: number
   maxSampleSize?: number
+  /** stop when >= 3 are evaluable at the lowest level and Pr(p > threshold), Beta(1, 1) prior, exceeds probability; null: disabled */
+  safety: { threshold: number, probability: number, byDefault: boolean } | null
 }
 
 const fmt = (p: number) => p.toFixed(3)
@@ -87,6 +96,16 @@ export function decideInterval (d: IntervalDesign, input: DesignInput): DesignDe
   if (elim === 0) {
     const reasons = [eliminationReason(d, levels[0], counts[0].dlts, counts[0].evaluable), 'the lowest dose is eliminated: stop, no MTD']
     return { action: 'stop_escalation', nextDoseLevel: null, mtdDoseLevel: null, eliminated, reasons }
+  }
+  const low = counts[0]
+  const s = d.safety
+  if (s !== null && low.evaluable >= 3 && overdoseProbability(low.dlts, low.evaluable, s.threshold) > s.probability) {
+    const pr = overdoseProbability(low.dlts, low.evaluable, s.threshold)
+    const reasons = [
+      `safety stop at level ${levels[0]}: ${dlt(low.dlts)} in ${low.evaluable} gives Pr(DLT rate > ${s.threshold}) = ${fmt(pr)} > ${s.probability}${s.byDefault ? ' (default, as BOIN\'s extrasafe)' : ''}`,
+      'the lowest dose is too toxic: stop, no MTD'
+    ]
+    return { action: 'stop_escalation', nextDoseLevel: null, mtdDoseLevel: null, eliminated: [...levels], reasons }
   }
   const total = counts.reduce((s, x) => s + x.evaluable + x.pending, 0)
   if (d.maxSampleSize !== undefined && total >= d.maxSampleSize) {

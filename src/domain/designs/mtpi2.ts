@@ -5,7 +5,7 @@
 // truncated); the interval with the largest unit probability mass
 // Pr(p in I | y, n) / |I| under Beta(1 + y, 1 + n - y) decides E, S or D.
 import { betaCdf } from '../stats.js'
-import { decideInterval, intervalTable, type IntervalDesign, type IntervalParams, type Step } from './interval.js'
+import { decideInterval, intervalSafety, intervalTable, type IntervalDesign, type IntervalParams, type Step } from './interval.js'
 import type { DecisionTableRow, DesignDecision, DesignInput } from './types.js'
 
 export type Mtpi2Params = IntervalParams
@@ -37,6 +37,7 @@ function design (p: Mtpi2Params): IntervalDesign {
     cohortSize: p.cohortSize,
     eliminationCutoff: p.eliminationCutoff ?? 0.95,
     maxSampleSize: p.maxSampleSize,
+    safety: intervalSafety(p),
     step: (y, n) => {
       let best = intervals[0]
       let bestUpm = -1

@@ -45,6 +45,14 @@ export interface DesignDecision {
   reasons: string[]
 }
 
+/**
+ * The model-based designs' stop for a too toxic lowest dose: stop when
+ * Pr(DLT rate at the lowest level > threshold | data) > probability. Absent:
+ * threshold = the target, probability = 0.9 (BOIN's `extrasafe` rule,
+ * cutoff.eli - offset = 0.95 - 0.05); a protocol may disable it with its reason.
+ */
+export type SafetyStop = { threshold: number, probability: number } | { disabled: true, reason: string }
+
 export interface DecisionTableRow {
   n: number
   escalateIfDltsAtMost: number | null

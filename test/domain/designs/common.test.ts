@@ -45,6 +45,9 @@ t.test('decideOverOutcomes', async tt => {
   tt.same([lower.action, lower.nextDoseLevel], ['de_escalate', 2], 'every outcome leads at most to level 2')
   const terminal = decideOverOutcomes([d('mtd_reached', null), d('stop_escalation', null)], ctx)
   tt.same([terminal.action, terminal.nextDoseLevel], ['stay', 3], 'terminal outcomes that disagree: fill the cohort')
+  // Storer's top-dose confirmation: 0/3 + 1 enrolled at the top is the MTD with at most 1 DLT in 6, else the level below
+  const confirm = decideOverOutcomes([{ ...d('mtd_reached', null), mtdDoseLevel: 3 }, d('de_escalate', 2)], ctx)
+  tt.same([confirm.action, confirm.nextDoseLevel], ['stay', 3], 'an outcome that makes the current level the MTD keeps filling it')
 
   const wait = decideOverOutcomes([d('escalate', 4), d('stay', 3)], { ...ctx, unfilled: 0 })
   tt.same([wait.action, wait.nextDoseLevel], ['stay', null])

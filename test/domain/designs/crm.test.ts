@@ -21,6 +21,8 @@ function bruteForce (q: CrmParams, data: Array<{ n: number, y: number }>) {
   const prob = (a: number, s: number) => q.model === 'logistic'
     ? 1 / (1 + Math.exp(-b0 - Math.exp(a) * (Math.log(s / (1 - s)) - b0)))
     : s ** Math.exp(a)
+  const stop = q.safetyStop ?? { threshold: q.targetToxicity }
+  const threshold = 'threshold' in stop ? stop.threshold : Infinity
   const steps = 200000
   let den = 0
   let num = 0
@@ -31,7 +33,7 @@ function bruteForce (q: CrmParams, data: Array<{ n: number, y: number }>) {
     data.forEach((d, i) => { f *= prob(a, q.skeleton[i]) ** d.y * (1 - prob(a, q.skeleton[i])) ** (d.n - d.y) })
     den += f
     num += a * f
-    if (q.safetyStop && prob(a, q.skeleton[0]) > q.safetyStop.threshold) over += f
+    if (prob(a, q.skeleton[0]) > threshold) over += f
   }
   const est = num / den
   return { est, ptox: q.skeleton.map(s => prob(est, s)), over: over / den }
@@ -44,7 +46,9 @@ t.test('with no data the posterior is the prior: a = 0 and ptox = skeleton (O\'Q
   tt.ok(Math.abs(fit.estimate) < 1e-12)
   fit.ptox.forEach((q, i) => tt.ok(Math.abs(q - skeleton[i]) < 1e-12))
   tt.equal(fit.recommended, 2, 'the skeleton value closest to 0.2 is level 3')
-  tt.equal(fit.lowestOverThreshold, 0, 'no safety stop configured')
+  // the default safety stop (Pr(p1 > target) > 0.9) is always computed, unless a protocol disables it
+  tt.ok(Math.abs(fit.lowestOverThreshold - bruteForce(p, skeleton.map(() => ({ n: 0, y: 0 }))).over) < 1e-4)
+  tt.equal(crmFit({ ...p, safetyStop: { disabled: true, reason: 'healthy volunteers, single ascending dose' } }, skeleton.map(() => ({ n: 0, y: 0 }))).lowestOverThreshold, 0)
 })
 
 t.test('dfcrm example, empiric model', async tt => {
@@ -127,6 +131,28 @@ t.test('safety stop and maximum sample size', async tt => {
   const provisional = decideCrm(q, designInput(3, levels6([[3, 0], [3, 0], [3, 1, 3]])))
   tt.equal(provisional.action, 'complete')
   tt.match(provisional.reasons[3], /provisional: 3 participant/)
+})
+
+// Issue #21: 9/9 DLTs at the lowest level (estimate 0.83 against a target of 0.25) still said
+// "go, stay at level 1". A DMC expects the trial to stop when the lowest dose is very probably
+// above the target; the default is Pr(p1 > target | data) > 0.9, once 3 are evaluable there.
+t.test('default safety stop at the lowest level', async tt => {
+  const q: CrmParams = { startDoseLevel: 1, cohortSize: 3, targetToxicity: 0.25, skeleton: [0.05, 0.12, 0.25, 0.4, 0.55] }
+  const nine = decideCrm(q, designInput(1, [[9, 9], [0, 0], [0, 0], [0, 0], [0, 0]]))
+  tt.same([nine.action, nine.nextDoseLevel, nine.mtdDoseLevel], ['stop_escalation', null, null])
+  tt.match(nine.reasons[1], /Pr\(DLT rate at level 1 > 0.25\) = 1.000 > 0.9: the lowest dose is too toxic, stop \(default safety stop\)/)
+  // boundary: empiric model, 3/3 gives 0.977 (stop), 1/3 gives 0.517 (go on)
+  tt.equal(decideCrm(q, designInput(1, [[3, 3], [0, 0], [0, 0], [0, 0], [0, 0]])).action, 'stop_escalation')
+  tt.equal(decideCrm(q, designInput(1, [[3, 1], [0, 0], [0, 0], [0, 0], [0, 0]])).action, 'stay')
+  // the logistic model gives 0.928 after 1/1: the default waits for 3 evaluable at the lowest level
+  const logistic: CrmParams = { ...q, model: 'logistic', cohortSize: 1 }
+  tt.ok(crmFit(logistic, [{ n: 1, y: 1 }, { n: 0, y: 0 }, { n: 0, y: 0 }, { n: 0, y: 0 }, { n: 0, y: 0 }]).lowestOverThreshold > 0.9, 'premise')
+  tt.equal(decideCrm(logistic, designInput(1, [[1, 1], [0, 0], [0, 0], [0, 0], [0, 0]])).action, 'stay')
+  tt.equal(crmDecisionTable(logistic, 3)[2].eliminateIfDltsAtLeast, 2, 'the decision table shows it from n = 3')
+  tt.equal(crmDecisionTable(logistic, 3)[0].eliminateIfDltsAtLeast, null)
+  // a protocol may disable it, with its reason
+  const off = decideCrm({ ...q, safetyStop: { disabled: true, reason: 'the sponsor\'s DMC charter stops on review only' } }, designInput(1, [[9, 9], [0, 0], [0, 0], [0, 0], [0, 0]]))
+  tt.same([off.action, off.nextDoseLevel], ['stay', 1])
 })
 
 t.test('pending participants', async tt => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decideInterval, intervalTable, type IntervalDesign } from '../../../src/domain/designs/interval.js'
+import { decideInterval, intervalSafety, intervalTable, type IntervalDesign } from '../../../src/domain/designs/interval.js'
 import { designInput } from '../../helpers/design-input.js'
 
 // BOIN's rule for target 0.3 with the boundaries published by Liu & Yuan 2015
@@ -9,6 +9,7 @@ const boin30: IntervalDesign = {
   targetToxicity: 0.3,
   cohortSize: 3,
   eliminationCutoff: 0.95,
+  safety: null,
   step: (y, n) => ({ step: y / n <= 0.236 ? 'E' : y / n >= 0.358 ? 'D' : 'S', reason: 'rule' })
 }
 const go = (input: ReturnType<typeof designInput>, d: IntervalDesign = boin30) => {
@@ -34,6 +35,24 @@ t.test('elimination', async tt => {
   tt.match(stop.reasons[0], /Pr\(DLT rate > 0.3\) = 0.992 > 0.95/)
   const down = decideInterval(boin30, designInput(3, [[3, 0], [3, 3], [3, 0]]))
   tt.same([down.action, down.nextDoseLevel, down.eliminated], ['de_escalate', 1, [2, 3]], 'current level above an eliminated one')
+})
+
+// BOIN's extrasafe rule (Yan et al. 2020, get.boundary: stop when Pr(p1 > target) > cutoff.eli - offset
+// = 0.95 - 0.05 with at least 3 treated at the lowest dose), the default of every interval design.
+t.test('safety stop at the lowest level', async tt => {
+  const safe = { ...boin30, safety: intervalSafety({ targetToxicity: 0.3 }) }
+  tt.same(safe.safety, { threshold: 0.3, probability: 0.9, byDefault: true })
+  // 2/3: Pr(p > 0.3 | Beta(3, 2)) = 1 - 0.3^3 (4 - 3 x 0.3) = 0.916 > 0.9; 1/3 gives 0.652
+  const stop = decideInterval(safe, designInput(2, [[3, 2], [3, 0]]))
+  tt.same([stop.action, stop.nextDoseLevel, stop.mtdDoseLevel, stop.eliminated], ['stop_escalation', null, null, [1, 2]])
+  tt.equal(stop.reasons[0], 'safety stop at level 1: 2 DLTs in 3 gives Pr(DLT rate > 0.3) = 0.916 > 0.9 (default, as BOIN\'s extrasafe)')
+  tt.same(go(designInput(1, [[3, 1], [0, 0]]), safe), ['stay', 1], '1/3 goes on')
+  tt.same(go(designInput(1, [[2, 2], [0, 0]]), safe), ['stay', 1], 'fewer than 3 evaluable: no safety stop yet')
+  const own = { ...boin30, safety: intervalSafety({ targetToxicity: 0.3, safetyStop: { threshold: 0.3, probability: 0.8 } }) }
+  tt.same(go(designInput(1, [[6, 2], [0, 0]]), own), ['stay', 1], '2/6: Pr = 0.647 is below the protocol\'s 0.8')
+  const strict = decideInterval(own, designInput(1, [[6, 3], [0, 0]]))
+  tt.equal(strict.reasons[0], 'safety stop at level 1: 3 DLTs in 6 gives Pr(DLT rate > 0.3) = 0.874 > 0.8', 'below the elimination cutoff 0.95')
+  tt.equal(intervalSafety({ targetToxicity: 0.3, safetyStop: { disabled: true, reason: 'reviewed by the DMC at each cohort' } }), null)
 })
 
 t.test('maximum sample size and early stop', async tt => {

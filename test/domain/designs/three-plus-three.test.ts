@@ -2,6 +2,7 @@ import t from 'tap'
 import { decideThreePlusThree, threePlusThreeDecisionTable } from '../../../src/domain/designs/three-plus-three.js'
 import type { DesignDecision } from '../../../src/domain/designs/types.js'
 import { designInput, type LevelTuple } from '../../helpers/design-input.js'
+import { fourLevels, threeLevels } from '../../helpers/storer-3plus3-paths.js'
 
 // The 3+3 rules (Storer 1989, Biometrics 45:925; Le Tourneau, Lee & Siu 2009, JNCI 101:708, Figure 1):
 // 0/3 escalate; 1/3 expand to 6; <= 1/6 escalate; >= 2 DLTs: the MTD is exceeded and the
@@ -69,4 +70,39 @@ t.test('decision table: rows for 3 and 6', async tt => {
     { n: 6, escalateIfDltsAtMost: 1, deEscalateIfDltsAtLeast: 2, eliminateIfDltsAtLeast: 2 }
   ])
   tt.same(threePlusThreeDecisionTable({ startDoseLevel: 1, cohortSize: 3 }).map(r => r.n), [3, 6])
+})
+
+// Walks every outcome sequence of cohorts of 3 through the design until it stops, enrolling
+// each cohort one participant at a time (pending until the cohort's outcomes are known), and
+// compares each end with the dose-path tree of Storer's rules. While a cohort is being filled
+// the design must keep enrolling at its level: the 4th participant at the top dose once
+// opened a de-escalation to the level below (issue #21).
+function walk (levels: number): Map<string, number | null> {
+  const ends = new Map<string, number | null>()
+  const visit = (path: string[], counts: Array<{ n: number, y: number }>, current: number): void => {
+    for (let k = 0; k <= 3; k++) {
+      const at = counts[current - 1]!
+      for (let j = 1; j <= 2; j++) {
+        const filling = decideThreePlusThree(p, designInput(current, counts.map((c, i) => i === current - 1 ? [c.n, c.y, j] : [c.n, c.y])))
+        if (filling.nextDoseLevel !== current) throw new Error(`${path.join(' ')} + ${j} pending at ${current}: ${filling.action} ${filling.nextDoseLevel}`)
+      }
+      const next = counts.map((c, i) => i === current - 1 ? { n: at.n + 3, y: at.y + k } : c)
+      const key = [...path, `${current}:${Math.min(k, 2)}`]
+      const d = decideThreePlusThree(p, designInput(current, next.map((c) => [c.n, c.y])))
+      if (d.action === 'mtd_reached' || d.action === 'stop_escalation') {
+        const previous = ends.get(key.join(' '))
+        if (previous !== undefined && previous !== (d.mtdDoseLevel ?? null)) throw new Error(`${key.join(' ')}: 2 and 3 DLTs end differently`)
+        ends.set(key.join(' '), d.mtdDoseLevel ?? null)
+      } else {
+        visit(key, next, d.nextDoseLevel!)
+      }
+    }
+  }
+  visit([], Array.from({ length: levels }, () => ({ n: 0, y: 0 })), 1)
+  return ends
+}
+
+t.test('every dose path of a 3- and a 4-level 3+3 ends as Storer\'s rules say', async tt => {
+  tt.same(walk(3), new Map(threeLevels), '3 levels: 67 paths')
+  tt.same(walk(4), new Map(fourLevels), '4 levels: 157 paths')
 })
