@@ -47,6 +47,8 @@ t.test('NCT07295067: every criterion holds', async (t) => {
   t.same(r, {
     isDlt: true,
     pending: false,
+    verdict: 'dlt',
+    missing: [],
     computed: { isDlt: true, pending: false },
     adjudicated: false,
     pendingUntil: null,
@@ -78,7 +80,9 @@ t.test('NCT07295067: each criterion that fails unmakes the DLT', async (t) => {
     'onset 2026-01-01 before the first administration 2026-01-02')
   t.equal(no(ae({ grade: 2 }))[1], 'grade 2 < minGrade 3')
   t.equal(no(ae({ attribution: 'unlikely' }))[2], 'attribution unlikely not in [possible, probable, definite]')
-  t.equal(no(ae({ clinicalSymptoms: undefined }))[3], 'clinical symptoms: not reported as yes (required)')
+  // A qualifier the site left out is not a "no" (issue #15): a DMC would ask the site, not close the
+  // verdict, so the AE needs information and keeps the participant pending (tested below).
+  t.equal(no(ae({ clinicalSymptoms: false }))[3], 'clinical symptoms: not reported as yes (required)')
   t.equal(no(ae({ requiredMedicalTreatment: false }))[4], 'medical treatment required: not reported as yes (required)')
   // the first administration opens the only window, later ones do not
   const later = ctx({ administrations: [{ administeredAt: '2026-02-01T09:00:00Z' }, { administeredAt: '2026-01-01T09:00:00Z' }] })
@@ -194,6 +198,8 @@ t.test('an adjudication overrides the computed flag and keeps it', async (t) => 
   t.same({ ...adjudicated, reasons: adjudicated.reasons.at(-1) }, {
     isDlt: false,
     pending: false,
+    verdict: 'not_dlt',
+    missing: [],
     computed: { isDlt: true, pending: false },
     adjudicated: true,
     pendingUntil: null,
