@@ -60,8 +60,14 @@ t.test('received, off window, due, upcoming and missed at asOf (allowed windows 
   for (const [name, administrations, today, want] of rows) t.same(statuses(weeks, { administrations, asOf: at(today, '23:59:59.999Z') }), want, name)
   const ps = run(weeks, { administrations: [at(25), at(0), at(8)], asOf: at(30) })
   t.same(ps.administrations[2], {
-    index: 2, plannedDate: '2026-01-26', earliestDate: '2026-01-23', latestDate: '2026-01-29', inDltPeriod: true,
-    status: 'off_window', administeredAt: at(25), administeredDate: '2026-01-30'
+    index: 2,
+    plannedDate: '2026-01-26',
+    earliestDate: '2026-01-23',
+    latestDate: '2026-01-29',
+    inDltPeriod: true,
+    status: 'off_window',
+    administeredAt: at(25),
+    administeredDate: '2026-01-30'
   })
   t.equal(ps.administrations[4]!.inDltPeriod, false)
   t.same(ps.exposure, { planned: 4, received: 3, reachable: 4 })
