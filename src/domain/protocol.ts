@@ -48,7 +48,7 @@ const scheduleSchema = z.strictObject({
     day: z.number().int().min(0).max(3650).describe('days after the first administration; the first is day 0'),
     windowDays: allowedDays.optional().describe('allowed deviation, +/- days [0]')
   })).min(1).max(1000).superRefine((list, ctx) => {
-    if (list[0]!.day !== 0) ctx.addIssue({ code: 'custom', path: [0, 'day'], message: 'the first planned administration is day 0' })
+    if (list.length > 0 && list[0]!.day !== 0) ctx.addIssue({ code: 'custom', path: [0, 'day'], message: 'the first planned administration is day 0' })
     list.forEach((a, i) => {
       if (i > 0 && !(a.day > list[i - 1]!.day)) ctx.addIssue({ code: 'custom', path: [i, 'day'], message: 'planned days must be strictly increasing' })
     })
