@@ -1,6 +1,6 @@
 // A site's local calendar: which calendar day an instant falls on at the site
 // (IANA time zone), and the instant a local day starts. DLT windows, study days
-// and "today" are counted in these days; instants stay UTC everywhere else.
+// (sdtm.ts studyDay of local dates) and "today" are counted in these days; instants stay UTC everywhere else.
 // 'UTC' is computed arithmetically, so a trial whose sites are all on UTC
 // counts exactly as before time zones existed.
 
@@ -63,13 +63,4 @@ export function startOfLocalDay (date: string, tz = 'UTC'): string {
     else lo = mid
   }
   return new Date(hi).toISOString()
-}
-
-/**
- * SDTM study day (--STDY, --ENDY) of `date` relative to the reference start
- * date: day 1 is the reference day, the day before it is -1 (there is no day 0).
- */
-export function studyDay (date: string, referenceDate: string): number {
-  const diff = dayNumber(date) - dayNumber(referenceDate)
-  return diff >= 0 ? diff + 1 : diff
 }
