@@ -9,8 +9,9 @@
 // first unmatched later planned administration whose allowed days contain it,
 // else the nearest unmatched later one (off window); one beyond the schedule is
 // unplanned. A planned administration not received is missed once its last
-// allowed day has passed or a later one was received; after the end of
-// treatment (or withdrawal) it is not given.
+// allowed day has passed or a later one was received; one whose allowed days
+// had not all passed when treatment ended (or the participant withdrew) is
+// not given.
 import type { Protocol, Schedule } from './protocol.js'
 import { addDays, dayNumber, localDate } from './site-calendar.js'
 
@@ -117,8 +118,9 @@ export function participantSchedule (schedule: Schedule, input: ScheduleInput): 
     const latestDate = addDays(firstDate, p.day + p.windowDays)
     const status = ((): SlotStatus => {
       if (at >= 0) return dates[at]! < earliestDate || dates[at]! > latestDate ? 'off_window' : 'received'
-      if (index < lastMatched || latestDate < today) return 'missed'
-      if (stopped !== undefined) return 'not_given'
+      if (index < lastMatched) return 'missed'
+      if (stopped !== undefined) return latestDate < stopped ? 'missed' : 'not_given'
+      if (latestDate < today) return 'missed'
       return earliestDate <= today ? 'due' : 'upcoming'
     })()
     return {
@@ -155,4 +157,32 @@ export function courseLastDay (ps: ParticipantSchedule, windowDays: number): str
   const day = last.administeredDate ??
     (last.status === 'due' || last.status === 'upcoming' ? last.latestDate : last.plannedDate)
   return addDays(day, windowDays)
+}
+
+export interface GroupExposure {
+  /** participants of the group, and those of them dosed at least once */
+  participants: number
+  dosed: number
+  /** planned administrations by status, over the dosed participants */
+  administrations: Record<SlotStatus, number>
+  unplanned: number
+  /** DLT-period administrations planned and received, summed over the dosed participants */
+  dltPeriod: { planned: number, received: number }
+}
+
+/** a group's exposure for the summary: its participants' schedules added up */
+export function groupExposure (schedules: readonly ParticipantSchedule[]): GroupExposure {
+  const dosed = schedules.filter((s) => s.firstDate !== null)
+  const administrations: Record<SlotStatus, number> = { received: 0, off_window: 0, due: 0, upcoming: 0, missed: 0, not_given: 0 }
+  for (const s of dosed) for (const a of s.administrations) administrations[a.status]++
+  return {
+    participants: schedules.length,
+    dosed: dosed.length,
+    administrations,
+    unplanned: dosed.reduce((n, s) => n + s.unplanned.length, 0),
+    dltPeriod: {
+      planned: dosed.reduce((n, s) => n + s.exposure.planned, 0),
+      received: dosed.reduce((n, s) => n + s.exposure.received, 0)
+    }
+  }
 }

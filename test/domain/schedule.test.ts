@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  courseLastDay, dltPeriodCount, participantSchedule, plannedAdministrations, scheduleFor, type ScheduleInput
+  courseLastDay, dltPeriodCount, groupExposure, participantSchedule, plannedAdministrations, scheduleFor, type ScheduleInput
 } from '../../src/domain/schedule.js'
 import type { Protocol, Schedule } from '../../src/domain/protocol.js'
 import { addDays } from '../../src/domain/site-calendar.js'
@@ -115,4 +115,26 @@ t.test('course window: windowDays after the last administration of the DLT perio
     ['treatment ended: as planned', { administrations: [at(0), at(7)], asOf: at(22), treatmentEndedAt: at(22) }, addDays(FIRST, 35 + 28)]
   ]
   for (const [name, over, want] of rows) t.equal(courseLastDay(run(weeks, over), 28), want, name)
+})
+
+// Issue #15: the summary shows exposure per group, so that "twice weekly" is seen to mean it.
+t.test('group exposure adds up its participants', async (t) => {
+  const twice: Schedule = { frequency: { perWeek: 2, weeks: 2 } }
+  const asOf = at(11)
+  const group = [
+    run(twice, { administrations: [at(0), at(3), at(7), at(10)], asOf }),
+    run(twice, { administrations: [at(0)], asOf, treatmentEndedAt: at(1) }),
+    run(twice, { administrations: [at(0), at(4), at(11)], asOf }),
+    run(twice, { administrations: [], asOf })
+  ]
+  t.same(groupExposure(group), {
+    participants: 4,
+    dosed: 3,
+    // second: days 3, 7, 10 not given (treatment ended); third: day 4 off window for day 3,
+    // day 7 missed, day 11 off window for day 10
+    administrations: { received: 6, off_window: 2, due: 0, upcoming: 0, missed: 1, not_given: 3 },
+    unplanned: 0,
+    dltPeriod: { planned: 12, received: 8 }
+  })
+  t.same(groupExposure([]).dltPeriod, { planned: 0, received: 0 })
 })
