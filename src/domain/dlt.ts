@@ -24,7 +24,7 @@
 // (another of the participant's AEs overlapping in days with grade >= minGrade).
 //
 // Decision: DLT when in window, grade >= minGrade, attribution listed, the
-// required symptom/treatment flags are true, no exclusion holds and, if
+// required symptom/treatment flags are true (not stated: unknown), no exclusion holds and, if
 // inclusions select the AE, at least one of them holds. An alwaysDlt entry
 // that holds makes an in-window AE a DLT regardless of grade, attribution,
 // symptom/treatment requirements and exclusions; attribution matters for it
