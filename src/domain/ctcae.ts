@@ -143,9 +143,14 @@ export function resolveCtcae (dict: CtcaeDictionary, report: CtcaeReport): Ctcae
       }
     }
   }
+  const specified = blankToUndefined(report.otherSpecify) !== undefined
   for (const entry of matched) {
-    if (entry.otherSpecify && blankToUndefined(report.otherSpecify) === undefined) {
+    if (entry.otherSpecify && !specified) {
       errors.push({ path: '/otherSpecify', message: `'${entry.term}' requires otherSpecify naming the event` })
+    }
+    // A verbatim name on an ordinary term would relabel it: the event is then not the coded term.
+    if (!entry.otherSpecify && specified) {
+      errors.push({ path: '/otherSpecify', message: `otherSpecify applies only to the CTCAE '<SOC> - Other, specify' terms, not to '${entry.term}'` })
     }
   }
 

@@ -1,13 +1,20 @@
 // DLT classification of one adverse event under a protocol's dltDefinition.
 //
-// Time: dates ('YYYY-MM-DD') and the UTC calendar day of instants are whole
-// days. An AE is in the DLT window when its onset date lies in
-// [administration day, administration day + windowDays] (inclusive), counted
-// from the first administration or, for 'each_administration', from the last
-// administration on or before onset. Durations are whole days:
+// Time: dates ('YYYY-MM-DD') and the site's calendar day of instants
+// (site-calendar.ts; UTC unless the site says otherwise) are whole days. An AE
+// is in the DLT window when its onset date lies in [administration day,
+// administration day + windowDays] (inclusive), counted from the first
+// administration or, for 'each_administration', from the last administration
+// on or before onset; for 'course', from the first administration to
+// windowDays after the last administration of the planned DLT period
+// (schedule.ts courseLastDay). Durations are whole days:
 // (resolvedDate - onsetDate) x 24 h, so an AE resolving the day after onset
-// lasted 24 h. An unresolved AE has lasted (UTC day of asOf - onsetDate) x 24 h
-// so far.
+// lasted 24 h. An unresolved AE has lasted (local day of asOf - onsetDate) x
+// 24 h so far.
+//
+// Grade: the caller passes the worst grade the AE reached (worstGrade): an
+// event that improves stays the DLT it was; only a correction of an entry
+// error replaces the grade it corrects.
 //
 // Entries (exclusions, inclusions, alwaysDlt) apply to an AE their terms,
 // meddraCodes or socs select (matched case-insensitively; an alwaysDlt entry
@@ -17,7 +24,7 @@
 // (another of the participant's AEs overlapping in days with grade >= minGrade).
 //
 // Decision: DLT when in window, grade >= minGrade, attribution listed, the
-// required symptom/treatment flags are true, no exclusion holds and, if
+// required symptom/treatment flags are true (not stated: unknown), no exclusion holds and, if
 // inclusions select the AE, at least one of them holds. An alwaysDlt entry
 // that holds makes an in-window AE a DLT regardless of grade, attribution,
 // symptom/treatment requirements and exclusions; attribution matters for it
@@ -25,7 +32,16 @@
 // unresolved AE could still meet or miss is unknown; when the outcome depends
 // on it the AE is pending (not a DLT yet), and `pendingUntil` says when
 // elapsed time alone will settle it.
-import type { Attribution, DltCriteria, DltDefinition } from './protocol.js'
+//
+// No silent "no": a required qualifier (clinical symptoms, medical treatment)
+// that the AE does not state is unknown, not false; when the outcome depends on
+// it the verdict is 'needs_information' and `missing` names the fields. Only an
+// explicit false fails a qualifier. A related (possible, probable, definite)
+// grade 5 in the window is a DLT whatever the qualifiers, exclusions and
+// inclusions say: a DMC does not dismiss a treatment-related death.
+import type { Attribution, DltCriteria, DltDefinition, Schedule } from './protocol.js'
+import { courseLastDay, participantSchedule } from './schedule.js'
+import { dateOf, dayNumber, localDate, startOfLocalDay } from './site-calendar.js'
 
 export interface AeFacts {
   aeId: string
@@ -67,11 +83,24 @@ export interface DltContext {
   otherAes: AeFacts[]
   /** RFC 3339 instant the classification is made at */
   asOf: string
+  /** the site's IANA time zone ['UTC'] */
+  timeZone?: string
+  /** the participant's group schedule (schedule.ts scheduleFor): required for windowStart 'course' */
+  schedule?: Schedule
+  /** end of treatment and withdrawal: a course window's planned administrations after them are not given */
+  treatmentEndedAt?: string | null
+  withdrawnAt?: string | null
 }
+
+export type DltVerdict = 'dlt' | 'not_dlt' | 'pending' | 'needs_information'
 
 export interface DltClassification {
   isDlt: boolean
+  /** not decided yet: verdict 'pending' or 'needs_information' */
   pending: boolean
+  verdict: DltVerdict
+  /** while 'needs_information': the AE fields the site must state (e.g. 'clinicalSymptoms') */
+  missing: string[]
   reasons: string[]
   computed: { isDlt: boolean, pending: boolean }
   adjudicated: boolean
@@ -87,10 +116,9 @@ const and = (xs: Tri[]): Tri => xs.includes(false) ? false : xs.includes(null) ?
 const or = (xs: Tri[]): Tri => xs.includes(true) ? true : xs.includes(null) ? null : false
 const not = (x: Tri): Tri => x === null ? null : !x
 
-const DAY_MS = 86_400_000
-const dateDay = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS
-const instantDay = (instant: string) => Math.floor(Date.parse(instant) / DAY_MS)
-const dayDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10)
+const RELATED: readonly Attribution[] = ['possible', 'probable', 'definite']
+const dateDay = dayNumber
+const dayDate = dateOf
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 const list = (xs: readonly string[]) => `[${xs.join(', ')}]`
 
@@ -132,10 +160,10 @@ interface Clock {
   settles: number[]
 }
 
-function clockOf (ae: AeFacts, asOf: string): Clock {
+function clockOf (ae: AeFacts, asOf: string, tz: string): Clock {
   const onset = dateDay(ae.onsetDate)
   const resolved = ae.resolvedDate != null
-  const end = resolved ? dateDay(ae.resolvedDate!) : instantDay(asOf)
+  const end = resolved ? dateDay(ae.resolvedDate!) : dateDay(localDate(asOf, tz))
   return { onset, hours: (end - onset) * 24, resolved, settles: [] }
 }
 
@@ -177,10 +205,11 @@ function durationNote (clock: Clock): string {
   return clock.resolved ? `lasted ${clock.hours} h` : `unresolved, ${clock.hours} h so far`
 }
 
-function inWindow (def: DltDefinition, ae: AeFacts, ctx: DltContext): { ok: boolean, reason: string } {
-  const days = ctx.administrations.map((a) => instantDay(a.administeredAt)).sort((a, b) => a - b)
+function inWindow (def: DltDefinition, ae: AeFacts, ctx: DltContext, tz: string): { ok: boolean, reason: string } {
+  const days = ctx.administrations.map((a) => dateDay(localDate(a.administeredAt, tz))).sort((a, b) => a - b)
   if (days.length === 0) return { ok: false, reason: 'no administration recorded: onset outside any DLT window' }
   const onset = dateDay(ae.onsetDate)
+  if (def.windowStart === 'course') return inCourse(def, ae, ctx, tz)
   const starts = def.windowStart === 'first_administration' ? days.slice(0, 1) : days
   const start = starts.filter((d) => d <= onset).at(-1)
   if (start === undefined) return { ok: false, reason: `onset ${ae.onsetDate} before the first administration ${dayDate(days[0]!)}` }
@@ -190,26 +219,60 @@ function inWindow (def: DltDefinition, ae: AeFacts, ctx: DltContext): { ok: bool
     : { ok: false, reason: `onset ${ae.onsetDate} after the ${def.windowDays}-day window from ${from} ${dayDate(start)}` }
 }
 
-function required (flag: boolean | null | undefined, need: boolean | undefined, what: string, reasons: string[]): boolean {
+function inCourse (def: DltDefinition, ae: AeFacts, ctx: DltContext, tz: string): { ok: boolean, reason: string } {
+  if (ctx.schedule === undefined) throw new Error("windowStart 'course' needs the participant's schedule")
+  const ps = participantSchedule(ctx.schedule, {
+    administrations: ctx.administrations.map((a) => a.administeredAt),
+    treatmentEndedAt: ctx.treatmentEndedAt,
+    withdrawnAt: ctx.withdrawnAt,
+    timeZone: tz,
+    asOf: ctx.asOf
+  })
+  const first = ps.firstDate!
+  const last = courseLastDay(ps, def.windowDays)!
+  const span = `course window ${first} to ${last} (${def.windowDays} days after the last administration of the DLT period)`
+  if (ae.onsetDate < first) return { ok: false, reason: `onset ${ae.onsetDate} before the first administration ${first}` }
+  return ae.onsetDate <= last ? { ok: true, reason: `onset ${ae.onsetDate} within ${span}` } : { ok: false, reason: `onset ${ae.onsetDate} after ${span}` }
+}
+
+function required (
+  flag: boolean | null | undefined, need: boolean | undefined, what: string, field: string, reasons: string[], missing: string[]
+): Tri {
   if (need !== true) return true
-  reasons.push(flag === true ? `${what}: yes (required)` : `${what}: not reported as yes (required)`)
-  return flag === true
+  if (flag == null) {
+    reasons.push(`${what}: not reported (required): needs information`)
+    missing.push(field)
+    return null
+  }
+  reasons.push(flag ? `${what}: yes (required)` : `${what}: not reported as yes (required)`)
+  return flag
+}
+
+/**
+ * The grade a DLT verdict uses, from an AE's versions in the order recorded:
+ * the worst grade reached, except that a correction of an entry error replaces
+ * the worst so far with its own grade (later versions count from there).
+ */
+export function worstGrade (versions: readonly { grade: number, correction?: boolean }[]): number {
+  return versions.reduce((worst, v) => v.correction === true ? v.grade : Math.max(worst, v.grade), 0)
 }
 
 const outcome = (x: Tri, met: string, pending: string, unmet: string) => x === true ? met : x === null ? pending : unmet
 
 export function classifyAe (def: DltDefinition, ae: AeFacts, ctx: DltContext): DltClassification {
+  const tz = ctx.timeZone ?? 'UTC'
   const reasons: string[] = []
-  const clock = clockOf(ae, ctx.asOf)
-  const window = inWindow(def, ae, ctx)
+  const missing: string[] = []
+  const clock = clockOf(ae, ctx.asOf, tz)
+  const window = inWindow(def, ae, ctx, tz)
   reasons.push(window.reason)
 
   const gradeOk = ae.grade >= def.minGrade
   reasons.push(`grade ${ae.grade} ${gradeOk ? '>=' : '<'} minGrade ${def.minGrade}`)
   const attributionOk = def.attributions.includes(ae.attribution)
   reasons.push(`attribution ${ae.attribution} ${attributionOk ? 'in' : 'not in'} ${list(def.attributions)}`)
-  const symptomsOk = required(ae.clinicalSymptoms, def.requireClinicalSymptoms, 'clinical symptoms', reasons)
-  const treatmentOk = required(ae.requiredMedicalTreatment, def.requireMedicalTreatment, 'medical treatment required', reasons)
+  const symptomsOk = required(ae.clinicalSymptoms, def.requireClinicalSymptoms, 'clinical symptoms', 'clinicalSymptoms', reasons, missing)
+  const treatmentOk = required(ae.requiredMedicalTreatment, def.requireMedicalTreatment, 'medical treatment required', 'requiredMedicalTreatment', reasons, missing)
 
   const exclusions = (def.exclusions ?? []).filter((c) => selects(c, ae)).map((c) => {
     const x = holds(c, ae, ctx, clock)
@@ -232,18 +295,27 @@ export function classifyAe (def: DltDefinition, ae: AeFacts, ctx: DltContext): D
     not(or(exclusions)),
     inclusions.length === 0 || or(inclusions)
   ])
-  const result = or([base, and([window.ok, or(always)])])
+  const byCriteria = or([base, and([window.ok, or(always)])])
+  const relatedDeath = window.ok && ae.grade === 5 && RELATED.includes(ae.attribution)
+  if (relatedDeath && byCriteria !== true) reasons.push(`related grade 5 (${ae.attribution}): a DLT whatever the qualifiers and exclusions`)
+  const result = or([byCriteria, relatedDeath])
   const computed = { isDlt: result === true, pending: result === null }
-  const pendingUntil = computed.pending ? `${dayDate(Math.min(...clock.settles))}T00:00:00.000Z` : null
-  if (ae.adjudication == null) return { ...computed, reasons, computed, adjudicated: false, pendingUntil }
+  const verdict: DltVerdict = result === true ? 'dlt' : result === false ? 'not_dlt' : missing.length > 0 ? 'needs_information' : 'pending'
+  const open = verdict === 'needs_information' ? missing : []
+  const settles = computed.pending ? clock.settles : []
+  const pendingUntil = settles.length > 0 ? startOfLocalDay(dayDate(Math.min(...settles)), tz) : null
+  const asComputed = { ...computed, verdict, missing: open, reasons, computed, adjudicated: false, pendingUntil }
+  if (ae.adjudication == null) return asComputed
   const judged = `adjudicated ${ae.adjudication.isDlt ? 'as DLT' : 'as not a DLT'}: ${ae.adjudication.reason}`
   const facts = ae.adjudication.facts
   const now = adjudicatedFacts(ae)
   const changed = facts === undefined ? [] : ADJUDICATED_FIELDS.filter((f) => (facts[f] ?? null) !== now[f])
   if (changed.length > 0) {
     reasons.push(`${judged} (no longer applies: ${changed.map((f) => `${f} was ${String(facts![f] ?? null)}, now ${String(now[f])}`).join(', ')}; the computed verdict applies until a new adjudication)`)
-    return { ...computed, reasons, computed, adjudicated: false, readjudicate: { changed }, pendingUntil }
+    return { ...asComputed, readjudicate: { changed } }
   }
   reasons.push(judged)
-  return { isDlt: ae.adjudication.isDlt, pending: false, reasons, computed, adjudicated: true, pendingUntil }
+  return {
+    isDlt: ae.adjudication.isDlt, pending: false, verdict: ae.adjudication.isDlt ? 'dlt' : 'not_dlt', missing: [], reasons, computed, adjudicated: true, pendingUntil
+  }
 }

@@ -1,22 +1,36 @@
 // DLT evaluability of participants and the per-dose-level (or per-arm) counts
 // the designs, stopping rules and the status view work from.
 //
-// The DLT window of a participant starts on the UTC day of the first
-// administration ('first_administration') or of the last administration
+// The DLT window of a participant starts on the site's calendar day (UTC
+// unless the site says otherwise) of the first administration
+// ('first_administration') or of the last administration
 // ('each_administration') and covers that day plus windowDays days, the same
-// inclusive days dlt.ts counts AE onsets in. It therefore ends (`windowEnd`)
-// at 00:00 UTC of day start + windowDays + 1: the first instant at which no
-// AE onset can still fall in the window.
+// inclusive days dlt.ts counts AE onsets in; 'course' runs to windowDays after
+// the last administration of the planned DLT period (schedule.ts). When the
+// definition has an escalationWindow, that window (from the first
+// administration) is the one that gates evaluability. The window ends
+// (`windowEnd`) at the start of the local day after its last day: the first
+// instant at which no AE onset can still fall in it.
 //
 // A participant is
-// - evaluable once they had a DLT (even if withdrawn afterwards), or when the
-//   window ended without one (for a withdrawn participant: before withdrawal);
-// - pending while an AE's DLT status is pending, or while enrolled with the
-//   window not yet ended (or no administration yet);
+// - evaluable once they had a DLT (even if withdrawn afterwards, whatever the
+//   exposure), or when the window ended without one (for a withdrawn
+//   participant: before withdrawal), the minimum exposure was received and,
+//   where required, the site confirmed the DLT assessment after the window;
+// - pending while an AE's DLT status is pending or needs information, while
+//   enrolled with the window not yet ended (or no administration yet), while
+//   the minimum exposure can still be reached but is not, or while the DLT
+//   assessment is awaited (`waitingFor` says which of the last three);
 // - not_evaluable (replaceable) when withdrawn or completed before the window
-//   ended without a DLT; a withdrawal without a recorded time counts as before
-//   the window end, the cautious reading for escalation.
-import type { DltDefinition } from './protocol.js'
+//   ended without a DLT, or when the minimum exposure can no longer be
+//   reached; a withdrawal without a recorded time counts as before the window
+//   end, the cautious reading for escalation.
+// Ending treatment is not withdrawal: the participant stays in follow-up and
+// the window runs on; only the administrations they can still receive change.
+import type { Administered } from './exposure.js'
+import type { DltDefinition, Schedule } from './protocol.js'
+import { courseLastDay, participantSchedule, type Exposure, type ParticipantSchedule } from './schedule.js'
+import { addDays, localDate, startOfLocalDay } from './site-calendar.js'
 import { clopperPearson } from './stats.js'
 
 export interface ParticipantSummary {
@@ -29,13 +43,25 @@ export interface ParticipantSummary {
   lastAdministrationAt: string | null
   /** AEs classified (or adjudicated) as DLT */
   dltCount: number
-  /** AEs whose DLT status is pending */
+  /** AEs whose DLT status is pending, those needing information included */
   pendingDltCount: number
   /** earliest `pendingUntil` of the participant's pending AEs (dlt.ts), if any */
   pendingDltUntil?: string | null
+  /** of pendingDltCount, the AEs whose verdict is 'needs_information' */
+  needsInformationDltCount?: number
+  /** the site's IANA time zone ['UTC'] */
+  timeZone?: string
+  /** every administration, with the level given: needed for 'course' windows, minExposure and dose modifications [first and last administration] */
+  administrations?: readonly Administered[]
+  /** the group's planned schedule (schedule.ts scheduleFor) */
+  schedule?: Schedule
+  treatmentEndedAt?: string | null
+  /** the latest DLT assessment, with the onset dates of the AEs recorded after it */
+  dltAssessment?: { recordedAt: string, laterAeOnsets: readonly string[] } | null
 }
 
 export type EvaluabilityStatus = 'evaluable' | 'pending' | 'not_evaluable'
+export type PendingFor = 'needs_information' | 'exposure' | 'dlt_assessment'
 
 export interface ParticipantEvaluability {
   participantId: string
@@ -44,6 +70,10 @@ export interface ParticipantEvaluability {
   status: EvaluabilityStatus
   hadDlt: boolean
   windowEnd: string | null
+  /** pending for a reason other than elapsing time or a pending AE */
+  waitingFor?: PendingFor
+  /** DLT-period exposure, where minExposure or a schedule applies */
+  exposure?: Exposure
 }
 
 export interface GroupCounts {
@@ -62,38 +92,139 @@ export interface GroupCounts {
   ci95: [number, number]
 }
 
-export type WindowDefinition = Pick<DltDefinition, 'windowDays' | 'windowStart'>
+export type WindowDefinition = Pick<DltDefinition, 'windowDays' | 'windowStart'> &
+  Partial<Pick<DltDefinition, 'minExposure' | 'requireAssessment' | 'escalationWindow'>>
 
-const DAY_MS = 86_400_000
+const given = (p: ParticipantSummary): readonly string[] =>
+  p.administrations?.map((a) => a.administeredAt) ?? [p.firstAdministrationAt, p.lastAdministrationAt].filter((a) => a !== null)
 
-export function windowEnd (p: ParticipantSummary, def: WindowDefinition): string | null {
-  const start = def.windowStart === 'first_administration' ? p.firstAdministrationAt : p.lastAdministrationAt
-  if (start === null) return null
-  const day = Math.floor(Date.parse(start) / DAY_MS)
-  return new Date((day + def.windowDays + 1) * DAY_MS).toISOString()
+function scheduleOf (p: ParticipantSummary, asOf: string): ParticipantSchedule | null {
+  if (p.schedule === undefined) return null
+  return participantSchedule(p.schedule, {
+    administrations: given(p), treatmentEndedAt: p.treatmentEndedAt, withdrawnAt: p.withdrawnAt, timeZone: p.timeZone, asOf
+  })
 }
 
-function statusOf (p: ParticipantSummary, end: string | null, asOf: string): EvaluabilityStatus {
-  if (p.dltCount > 0) return 'evaluable'
-  if (p.pendingDltCount > 0) return 'pending'
-  if (p.status === 'withdrawn') {
-    return end !== null && p.withdrawnAt != null && Date.parse(p.withdrawnAt) >= Date.parse(end) ? 'evaluable' : 'not_evaluable'
+/** the last local day of the window that gates evaluability; null before the first administration */
+function lastDay (p: ParticipantSummary, def: WindowDefinition, ps: ParticipantSchedule | null): string | null {
+  const tz = p.timeZone ?? 'UTC'
+  if (p.firstAdministrationAt === null) return null
+  if (def.escalationWindow !== undefined) return addDays(localDate(p.firstAdministrationAt, tz), def.escalationWindow.days)
+  if (def.windowStart === 'course') {
+    if (ps === null) throw new Error("windowStart 'course' needs the participant's schedule")
+    return courseLastDay(ps, def.windowDays)
   }
-  if (end === null) return p.status === 'completed' ? 'not_evaluable' : 'pending'
-  if (Date.parse(asOf) >= Date.parse(end)) return 'evaluable'
-  return p.status === 'completed' ? 'not_evaluable' : 'pending'
+  const start = def.windowStart === 'first_administration' ? p.firstAdministrationAt : p.lastAdministrationAt!
+  return addDays(localDate(start, tz), def.windowDays)
 }
 
-export function evaluateParticipant (p: ParticipantSummary, def: WindowDefinition, asOf: string): ParticipantEvaluability {
-  const end = windowEnd(p, def)
-  return {
+// A definition without a schedule can count administrations only in the
+// window itself: they are all received once it ended or treatment stopped.
+function exposureOf (p: ParticipantSummary, def: WindowDefinition, ps: ParticipantSchedule | null, last: string | null, asOf: string): Exposure | undefined {
+  if (ps !== null) return ps.exposure
+  if (def.minExposure === undefined) return undefined
+  if (!('administrations' in def.minExposure)) throw new Error('minExposure.fraction needs the participant\'s schedule')
+  const tz = p.timeZone ?? 'UTC'
+  const received = last === null ? 0 : given(p).filter((a) => localDate(a, tz) <= last).length
+  const open = p.status === 'enrolled' && p.treatmentEndedAt == null && (last === null || localDate(asOf, tz) <= last)
+  return { planned: def.minExposure.administrations, received, reachable: open ? Infinity : received }
+}
+
+function requiredExposure (def: WindowDefinition, e: Exposure): number {
+  const m = def.minExposure!
+  return 'administrations' in m ? m.administrations : Math.ceil(m.fraction * e.planned - 1e-9)
+}
+
+interface Assessment { evaluation: ParticipantEvaluability, changesAt: number | null }
+
+function assess (p: ParticipantSummary, def: WindowDefinition, asOf: string): Assessment {
+  const tz = p.timeZone ?? 'UTC'
+  const ps = scheduleOf(p, asOf)
+  const last = lastDay(p, def, ps)
+  const end = last === null ? null : startOfLocalDay(addDays(last, 1), tz)
+  const exposure = exposureOf(p, def, ps, last, asOf)
+  const base = {
     participantId: p.participantId,
     doseLevel: p.doseLevel,
     ...(p.armId != null ? { armId: p.armId } : {}),
-    status: statusOf(p, end, asOf),
     hadDlt: p.dltCount > 0,
     windowEnd: end
   }
+  const now = Date.parse(asOf)
+  const at = (status: EvaluabilityStatus, waitingFor?: PendingFor, changesAt: number | null = null): Assessment => ({
+    evaluation: { ...base, status, ...(waitingFor !== undefined ? { waitingFor } : {}), ...(exposure !== undefined ? { exposure } : {}) },
+    changesAt
+  })
+  const endMs = end === null ? null : Date.parse(end)
+  if (p.dltCount > 0) return at('evaluable')
+  if (p.pendingDltCount > 0) {
+    const until = p.pendingDltUntil == null ? null : Date.parse(p.pendingDltUntil)
+    return at('pending', (p.needsInformationDltCount ?? 0) > 0 ? 'needs_information' : undefined, until)
+  }
+  const needed = def.minExposure !== undefined && exposure !== undefined ? requiredExposure(def, exposure) : 0
+  if (exposure !== undefined && exposure.reachable < needed) return at('not_evaluable')
+  // the window ran its course while the participant was observed
+  const observed = endMs !== null && (p.status === 'withdrawn'
+    ? p.withdrawnAt != null && Date.parse(p.withdrawnAt) >= endMs
+    : now >= endMs)
+  if (!observed) {
+    if (p.status !== 'enrolled') return at('not_evaluable')
+    return at('pending', undefined, earliest([endMs, nextMiss(ps, tz)]))
+  }
+  if (exposure !== undefined && exposure.received < needed) return at('pending', 'exposure', nextMiss(ps, tz))
+  if (def.requireAssessment === true && !confirmed(p, endMs!, last!)) return at('pending', 'dlt_assessment')
+  return at('evaluable')
+}
+
+const earliest = (xs: (number | null)[]): number | null => {
+  const ts = xs.filter((x) => x !== null)
+  return ts.length === 0 ? null : Math.min(...ts)
+}
+
+/** when the next DLT-period administration still awaited stops being possible */
+function nextMiss (ps: ParticipantSchedule | null, tz: string): number | null {
+  const open = ps?.administrations.find((a) => a.inDltPeriod && (a.status === 'due' || a.status === 'upcoming'))
+  return open === undefined ? null : Date.parse(startOfLocalDay(addDays(open.latestDate, 1), tz))
+}
+
+// Recorded after the window ended, and not undone by an AE with onset in the
+// window recorded after it.
+function confirmed (p: ParticipantSummary, endMs: number, last: string): boolean {
+  const a = p.dltAssessment
+  return a != null && Date.parse(a.recordedAt) >= endMs && !a.laterAeOnsets.some((onset) => onset <= last)
+}
+
+/** without asOf, a course window ends as if no planned administration were missed yet: the latest it can end */
+export function windowEnd (p: ParticipantSummary, def: WindowDefinition, asOf = new Date(0).toISOString()): string | null {
+  const last = lastDay(p, def, scheduleOf(p, asOf))
+  return last === null ? null : startOfLocalDay(addDays(last, 1), p.timeZone ?? 'UTC')
+}
+
+export function evaluateParticipant (p: ParticipantSummary, def: WindowDefinition, asOf: string): ParticipantEvaluability {
+  return assess(p, def, asOf).evaluation
+}
+
+/**
+ * Whether the site may record the participant's DLT assessment at `asOf`:
+ * only once the window has ended (409 otherwise, with this reason).
+ */
+export function dltAssessmentRefusal (p: ParticipantSummary, def: WindowDefinition, asOf: string): string | null {
+  const end = windowEnd(p, def, asOf)
+  if (end === null) return 'the participant has no administration: the DLT window has not started'
+  return Date.parse(asOf) < Date.parse(end) ? `the DLT window ends at ${end}: the DLT period is not complete` : null
+}
+
+const waitText: Record<PendingFor, string> = {
+  needs_information: 'an AE needs information for its DLT verdict',
+  exposure: 'the minimum exposure of the DLT period is not reached yet',
+  dlt_assessment: 'the DLT assessment (all AEs entered) is not recorded yet'
+}
+
+/** the status reasons naming whom evaluability waits for, one per waiting participant */
+export function waitingReasons (evaluations: readonly ParticipantEvaluability[]): string[] {
+  return evaluations.flatMap((e) => e.status === 'pending' && e.waitingFor !== undefined
+    ? [`participant ${e.participantId} pending: ${waitText[e.waitingFor]}`]
+    : [])
 }
 
 function count (doseLevel: number, members: ParticipantEvaluability[], armId?: string): GroupCounts {
@@ -125,7 +256,8 @@ export function countByArm (evaluations: ParticipantEvaluability[], arms: { armI
 
 /**
  * The earliest instant after asOf at which time alone changes someone's
- * status: a pending participant's window ends, or a pending AE settles.
+ * status: a pending participant's window ends, a pending AE settles, or an
+ * administration needed for the minimum exposure can no longer be given.
  * `evaluations` are the participants' at asOf, in the same order, where the
  * caller has them already.
  */
@@ -135,10 +267,9 @@ export function nextWindowCloseAt (
 ): string | null {
   const now = Date.parse(asOf)
   const times = participants.flatMap((p, i) => {
-    const e = evaluations[i]!
-    if (e.status !== 'pending') return []
-    if (p.pendingDltCount > 0) return p.pendingDltUntil != null ? [Date.parse(p.pendingDltUntil)] : []
-    return e.windowEnd !== null ? [Date.parse(e.windowEnd)] : []
+    if (evaluations[i]!.status !== 'pending') return []
+    const t = assess(p, def, asOf).changesAt
+    return t === null ? [] : [t]
   }).filter((t) => t > now)
   return times.length === 0 ? null : new Date(Math.min(...times)).toISOString()
 }

@@ -23,7 +23,7 @@ export interface CountedLevel {
 }
 
 export function countedLevel (
-  enrolledLevel: number, administrations: Administered[], windowEnd: string | null, countsAt: 'highest_given' | 'enrolled' = 'highest_given'
+  enrolledLevel: number, administrations: readonly Administered[], windowEnd: string | null, countsAt: 'highest_given' | 'enrolled' = 'highest_given'
 ): CountedLevel {
   const end = windowEnd === null ? Infinity : Date.parse(windowEnd)
   const inPeriod = administrations.filter((a) => Date.parse(a.administeredAt) < end)

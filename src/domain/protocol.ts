@@ -11,6 +11,7 @@
 // applied by the design engines, so a stored protocol stays as it was written.
 // Stopping-rule defaults are applied here (id, prior, attributions, action).
 import { z } from 'zod'
+import { dltPeriodCount } from './schedule.js'
 
 const MAX_LEVEL = 99
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -36,16 +37,53 @@ const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
   })
 const attributionList = uniqueList(attribution, 5)
 
+// Planned administrations, as days from the first administration (day 0).
+const allowedDays = z.number().int().min(0).max(365)
+const dltPeriodAdministrations = posInt(1000).optional()
+  .describe('how many of the planned administrations (the first ones) are in the DLT period; default all')
+// One of `administrations` or `frequency`: one strict object (not a union) so
+// that a malformed schedule is reported at the field that is wrong.
+const scheduleSchema = z.strictObject({
+  administrations: z.array(z.strictObject({
+    day: z.number().int().min(0).max(3650).describe('days after the first administration; the first is day 0'),
+    windowDays: allowedDays.optional().describe('allowed deviation, +/- days [0]')
+  })).min(1).max(1000).superRefine((list, ctx) => {
+    if (list.length > 0 && list[0]!.day !== 0) ctx.addIssue({ code: 'custom', path: [0, 'day'], message: 'the first planned administration is day 0' })
+    list.forEach((a, i) => {
+      if (i > 0 && !(a.day > list[i - 1]!.day)) ctx.addIssue({ code: 'custom', path: [i, 'day'], message: 'planned days must be strictly increasing' })
+    })
+  }).optional(),
+  frequency: z.strictObject({ perWeek: posInt(7), weeks: posInt(104) }).optional()
+    .describe('perWeek administrations in each of `weeks` weeks, on day 7*week + floor(7*j/perWeek)'),
+  windowDays: allowedDays.optional().describe('with frequency: allowed deviation of every administration, +/- days [0]'),
+  dltPeriodAdministrations
+}).superRefine((s, ctx) => {
+  if ((s.administrations === undefined) === (s.frequency === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'a schedule gives either administrations or frequency' })
+    return
+  }
+  if (s.administrations !== undefined && s.windowDays !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['windowDays'], message: 'with administrations, give windowDays on each administration' })
+  }
+  const planned = s.administrations?.length ?? s.frequency!.perWeek * s.frequency!.weeks
+  if (s.dltPeriodAdministrations !== undefined && s.dltPeriodAdministrations > planned) {
+    ctx.addIssue({ code: 'custom', path: ['dltPeriodAdministrations'], message: `dltPeriodAdministrations must not exceed the ${planned} planned administrations` })
+  }
+}).describe('planned administrations, e.g. {"administrations": [{"day": 0}, {"day": 7, "windowDays": 1}, {"day": 21, "windowDays": 3}]} or {"frequency": {"perWeek": 2, "weeks": 4}, "windowDays": 1, "dltPeriodAdministrations": 6}')
+export type Schedule = z.output<typeof scheduleSchema>
+
 const doseLevelSchema = z.strictObject({
   level: z.number().int().min(0).max(MAX_LEVEL),
   label: text(200),
-  dose: z.strictObject({ value: z.number().min(0).max(1e30), unit: text(32) }).optional()
+  dose: z.strictObject({ value: z.number().min(0).max(1e30), unit: text(32) }).optional(),
+  schedule: scheduleSchema.optional()
 })
 
 const armSchema = z.strictObject({
   armId: z.string().regex(idPattern, 'armId must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
   label: text(200),
-  doseLevel: z.number().int().min(0).max(MAX_LEVEL)
+  doseLevel: z.number().int().min(0).max(MAX_LEVEL),
+  schedule: scheduleSchema.optional()
 })
 
 // What an AE must be to match an entry: any listed term, MedDRA code or SOC.
@@ -89,7 +127,8 @@ const needsSelector = (kind: string) => (list: DltCriteria[], ctx: z.RefinementC
 
 const dltDefinitionSchema = z.strictObject({
   windowDays: posInt(365),
-  windowStart: z.enum(['first_administration', 'each_administration']),
+  windowStart: z.enum(['first_administration', 'each_administration', 'course'])
+    .describe("'course': from the first administration until windowDays after the last planned administration of the DLT period (needs a schedule for every group)"),
   minGrade: grade,
   attributions: attributionList,
   modifiedDoseCountsAt: z.enum(['highest_given', 'enrolled']).optional()
@@ -104,7 +143,15 @@ const dltDefinitionSchema = z.strictObject({
         ctx.addIssue({ code: 'custom', path: [i], message: 'alwaysDlt entry needs terms, meddraCodes, socs, grade or minGrade' })
       }
     })
-  }).optional()
+  }).optional(),
+  minExposure: z.union([
+    z.strictObject({ administrations: posInt(1000) }),
+    z.strictObject({ fraction: z.number().gt(0).max(1) })
+  ]).optional().describe('minimum administrations received in the DLT period for a participant without a DLT to be evaluable, e.g. {"administrations": 6} or {"fraction": 0.75} (of the planned ones; needs schedules)'),
+  requireAssessment: z.boolean().optional()
+    .describe('a participant without a DLT is evaluable only once the site recorded, after the window ended, that all its AEs are entered'),
+  escalationWindow: z.strictObject({ start: z.literal('first_administration'), days: posInt(365) }).optional()
+    .describe('what gates escalation when it differs from what counts as a DLT, e.g. {"start": "first_administration", "days": 28}')
 })
 export type DltDefinition = z.output<typeof dltDefinitionSchema>
 
@@ -264,6 +311,43 @@ function crossIssues (p: CrossParts): Issue[] {
   return issues
 }
 
+interface ScheduleParts {
+  doseLevels: { level: number, schedule?: Schedule | undefined }[]
+  arms?: { armId: string, doseLevel: number, schedule?: Schedule | undefined }[] | undefined
+  dltDefinition: DltDefinition
+  schedule?: Schedule | undefined
+}
+
+// Exposure and course windows are counted on the planned schedule: every group
+// they apply to must have one, and a minimum exposure must be reachable in it.
+function scheduleIssues (p: ScheduleParts): Issue[] {
+  const def = p.dltDefinition
+  const needs = def.windowStart === 'course' ? "windowStart 'course'" : def.minExposure !== undefined && 'fraction' in def.minExposure ? 'minExposure.fraction' : null
+  const groups = [
+    ...p.doseLevels.map((d, i) => ({ path: ['doseLevels', i], name: `dose level ${d.level}`, schedule: d.schedule ?? p.schedule })),
+    ...(p.arms ?? []).map((a, i) => ({
+      path: ['arms', i],
+      name: `arm ${a.armId}`,
+      schedule: a.schedule ?? p.doseLevels.find((d) => d.level === a.doseLevel)?.schedule ?? p.schedule
+    }))
+  ]
+  const issues: Issue[] = []
+  for (const g of groups) {
+    if (g.schedule === undefined) {
+      if (needs !== null) issues.push({ path: [...g.path, 'schedule'], message: `${needs} needs a planned schedule for ${g.name}` })
+      continue
+    }
+    const inPeriod = dltPeriodCount(g.schedule)
+    if (def.minExposure !== undefined && 'administrations' in def.minExposure && def.minExposure.administrations > inPeriod) {
+      issues.push({
+        path: ['dltDefinition', 'minExposure', 'administrations'],
+        message: `minExposure of ${def.minExposure.administrations} administrations exceeds the ${inPeriod} planned in the DLT period of ${g.name}`
+      })
+    }
+  }
+  return issues
+}
+
 export const protocolSchema = z.strictObject({
   doseLevels: doseLevelsSchema,
   arms: armsSchema,
@@ -275,15 +359,17 @@ export const protocolSchema = z.strictObject({
     'whether the control group (dose level 0) receives something an AE can be related to (a placebo procedure, a vehicle). ' +
     'false for a blank control that receives nothing: its serious AEs and deaths do not count in related_sae and grade5_related. ' +
     'Absent: they count, as attribution is assessed blinded. Control participants never count in a design or a rate rule.'
-  )
+  ),
+  schedule: scheduleSchema.optional().describe('the planned schedule of every group without its own (doseLevels[].schedule, arms[].schedule)')
 }).superRefine((p, ctx) => {
-  for (const issue of crossIssues(p)) ctx.addIssue({ code: 'custom', ...issue })
+  for (const issue of [...crossIssues(p), ...scheduleIssues(p)]) ctx.addIssue({ code: 'custom', ...issue })
 })
 
 // The parts the cross-field checks compare, other keys ignored: zod skips the
 // refinement above when any part of the document is malformed, so
 // parseProtocol runs the checks itself whenever these parts are well formed.
 const crossPartsSchema = z.object({ doseLevels: doseLevelsSchema, arms: armsSchema, design: designSchema, stoppingRules: stoppingRulesSchema })
+const schedulePartsSchema = z.object({ doseLevels: doseLevelsSchema, arms: armsSchema, dltDefinition: dltDefinitionSchema, schedule: scheduleSchema.optional() })
 
 export type Protocol = z.output<typeof protocolSchema>
 export type ProtocolInput = z.input<typeof protocolSchema>
@@ -301,12 +387,12 @@ export function parseProtocol (input: unknown): { ok: true, protocol: Protocol }
       ? issue.keys.map((key) => ({ path: pointer([...issue.path, key]), message: 'unknown field' }))
       : [{ path: pointer(issue.path), message: issue.message }])
   const parts = crossPartsSchema.safeParse(input)
-  if (parts.success) {
-    const seen = new Set(errors.map((e) => `${e.path} ${e.message}`))
-    for (const issue of crossIssues(parts.data)) {
-      const error = { path: pointer(issue.path), message: issue.message }
-      if (!seen.has(`${error.path} ${error.message}`)) errors.push(error)
-    }
+  const scheduleParts = schedulePartsSchema.safeParse(input)
+  const seen = new Set(errors.map((e) => `${e.path} ${e.message}`))
+  const issues = [...(parts.success ? crossIssues(parts.data) : []), ...(scheduleParts.success ? scheduleIssues(scheduleParts.data) : [])]
+  for (const issue of issues) {
+    const error = { path: pointer(issue.path), message: issue.message }
+    if (!seen.has(`${error.path} ${error.message}`)) errors.push(error)
   }
   return { ok: false, errors }
 }

@@ -47,7 +47,7 @@
 // fired at and all above (trial scope: every investigational level);
 // nextDoseLevel is the highest open investigational level.
 import { decide, decisionTable } from './designs/index.js'
-import { countedLevel, type Administered } from './exposure.js'
+import { countedLevel } from './exposure.js'
 import type { DesignAction, DoseLevelCounts } from './designs/types.js'
 import {
   countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, windowEnd,
@@ -60,8 +60,6 @@ import { evaluateStoppingRules, firedReason, ruleActions, type FiredRule, type S
 export interface StatusParticipant extends ParticipantSummary {
   /** enrolled by an admin override outside the dose gate */
   override?: boolean
-  /** the participant's administrations with the level actually given (absent: all at the enrolled level) */
-  administrations?: Administered[]
 }
 
 export interface StatusInput {

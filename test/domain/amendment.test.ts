@@ -39,9 +39,10 @@ const rows: Row[] = [
     { before: ['stop', 'stop_escalation', []], computed: ['go', 'stay', [1]], applied: ['stop', 'stop_escalation', []] }],
   ['3+3 MTD reached to BOIN: still stopped', threePlusThree, boin, [...cohort(1, 6, 1), ...cohort(2, 3, 2)], 2, [],
     { before: ['stop', 'mtd_reached', []], computed: ['go', 'de_escalate', [1]], applied: ['stop', 'mtd_reached', []] }],
-  ['a rule closed level 3 and above (1/3 at level 2): the amended 3+3 without the rule does not escalate there', rule, threePlusThree,
+  // A rule that fires at a level closes that level and every level above (monotone toxicity, #16).
+  ['a rule closed level 2 and above (1/3 at level 2): the amended 3+3 without the rule does not escalate there', rule, threePlusThree,
     [...cohort(1, 3, 0), ...cohort(2, 3, 1)], 2, cohort(2, 3, 0),
-    { before: ['go', 'stop_escalation', [2]], computed: ['go', 'escalate', [3]], applied: ['hold', 'stop_escalation', []] }],
+    { before: ['go', 'stop_escalation', [1]], computed: ['go', 'escalate', [3]], applied: ['hold', 'stop_escalation', []] }],
   ['nothing closed: the amendment applies as computed', rule, boinNoRule, [...cohort(1, 3, 0), ...cohort(2, 3, 0)], 2, [],
     { before: ['go', 'escalate', [3]], computed: ['go', 'escalate', [3]], applied: ['go', 'escalate', [3]] }],
   ['go to go: the amendment starts from the data as they stand', threePlusThree, boin, cohort(1, 3, 0), 1, [],

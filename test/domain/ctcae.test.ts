@@ -159,3 +159,21 @@ t.test("resolveCtcae: 'Other, specify' terms need the event named", async t => {
   const r = resolveCtcae(dict, { meddraCode: '10005329', grade: 2, otherSpecify: 'Splenic infarction' })
   t.ok(r.ok && r.entry.term === term)
 })
+
+// Issue #15 ("honest labels"): a verbatim name on an ordinary term would show the event under a
+// label it does not have; the dictionary's otherSpecify flag (the 26 '<SOC> - Other, specify'
+// terms) is the only place it belongs. A blank one is no name and is ignored.
+t.test("resolveCtcae: otherSpecify only on the 'Other, specify' terms", async t => {
+  const rows: [string, { term?: string, meddraCode?: string, grade: number, otherSpecify?: string }, boolean][] = [
+    ['ordinary term with a name', { term: 'Anemia', grade: 3, otherSpecify: 'Splenic infarction' }, false],
+    ['ordinary code with a name', { meddraCode: '10002272', grade: 3, otherSpecify: 'x' }, false],
+    ['ordinary term, blank name', { term: 'Anemia', grade: 3, otherSpecify: '  ' }, true],
+    ['ordinary term, no name', { term: 'Anemia', grade: 3 }, true],
+    ['Other, specify with a name', { meddraCode: '10005329', grade: 3, otherSpecify: 'Splenic infarction' }, true]
+  ]
+  for (const [name, report, ok] of rows) t.equal(resolveCtcae(dict, report).ok, ok, name)
+  t.same(resolveCtcae(dict, { term: 'Anemia', grade: 3, otherSpecify: 'Splenic infarction' }), {
+    ok: false,
+    errors: [{ path: '/otherSpecify', message: "otherSpecify applies only to the CTCAE '<SOC> - Other, specify' terms, not to 'Anemia'" }]
+  })
+})

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { adjudicatedFacts, classifyAe, type AeFacts, type DltContext } from '../../src/domain/dlt.js'
-import type { DltDefinition } from '../../src/domain/protocol.js'
+import { adjudicatedFacts, classifyAe, worstGrade, type AeFacts, type DltContext } from '../../src/domain/dlt.js'
+import type { DltDefinition, Schedule } from '../../src/domain/protocol.js'
 
 // MedDRA codes, terms and SOCs from CTCAE v5.0 (/work/shared/ctcae/CTCAE_v5.0.csv).
 const NAUSEA = { meddraCode: '10028813', term: 'Nausea', soc: 'Gastrointestinal disorders' }
@@ -47,6 +47,8 @@ t.test('NCT07295067: every criterion holds', async (t) => {
   t.same(r, {
     isDlt: true,
     pending: false,
+    verdict: 'dlt',
+    missing: [],
     computed: { isDlt: true, pending: false },
     adjudicated: false,
     pendingUntil: null,
@@ -78,7 +80,9 @@ t.test('NCT07295067: each criterion that fails unmakes the DLT', async (t) => {
     'onset 2026-01-01 before the first administration 2026-01-02')
   t.equal(no(ae({ grade: 2 }))[1], 'grade 2 < minGrade 3')
   t.equal(no(ae({ attribution: 'unlikely' }))[2], 'attribution unlikely not in [possible, probable, definite]')
-  t.equal(no(ae({ clinicalSymptoms: undefined }))[3], 'clinical symptoms: not reported as yes (required)')
+  // A qualifier the site left out is not a "no" (issue #15): a DMC would ask the site, not close the
+  // verdict, so the AE needs information and keeps the participant pending (tested below).
+  t.equal(no(ae({ clinicalSymptoms: false }))[3], 'clinical symptoms: not reported as yes (required)')
   t.equal(no(ae({ requiredMedicalTreatment: false }))[4], 'medical treatment required: not reported as yes (required)')
   // the first administration opens the only window, later ones do not
   const later = ctx({ administrations: [{ administeredAt: '2026-02-01T09:00:00Z' }, { administeredAt: '2026-01-01T09:00:00Z' }] })
@@ -194,6 +198,8 @@ t.test('an adjudication overrides the computed flag and keeps it', async (t) => 
   t.same({ ...adjudicated, reasons: adjudicated.reasons.at(-1) }, {
     isDlt: false,
     pending: false,
+    verdict: 'not_dlt',
+    missing: [],
     computed: { isDlt: true, pending: false },
     adjudicated: true,
     pendingUntil: null,
@@ -221,4 +227,118 @@ t.test('an adjudication applies while the facts it judged are unchanged', async 
   t.same(resolved.readjudicate, { changed: ['resolvedDate'] }, 'a resolution date added is a change')
   const legacy = classifyAe(nct07295067, { ...judged, grade: 4, adjudication: { isDlt: false, reason: 'recorded before facts were kept' } }, ctx())
   t.same([legacy.isDlt, legacy.adjudicated], [false, true], 'an adjudication without its facts applies as before')
+})
+
+// Issue #15, "no silent no": a required qualifier the site left out is a question to the site,
+// not a "no". Only an explicit false fails it; the verdict waits (pending) and names the fields.
+t.test('a required qualifier not stated needs information; only an explicit false fails it', async (t) => {
+  const rows: [string, Partial<AeFacts>, string, string[]][] = [
+    ['both stated yes', {}, 'dlt', []],
+    ['symptoms not stated', { clinicalSymptoms: undefined }, 'needs_information', ['clinicalSymptoms']],
+    ['symptoms null', { clinicalSymptoms: null }, 'needs_information', ['clinicalSymptoms']],
+    ['neither stated', { clinicalSymptoms: null, requiredMedicalTreatment: undefined }, 'needs_information', ['clinicalSymptoms', 'requiredMedicalTreatment']],
+    ['treatment explicitly no, symptoms not stated: the no decides', { clinicalSymptoms: null, requiredMedicalTreatment: false }, 'not_dlt', []],
+    ['not stated but grade 2: nothing to ask', { clinicalSymptoms: null, grade: 2 }, 'not_dlt', []],
+    ['not stated but outside the window', { clinicalSymptoms: null, onsetDate: '2026-01-16' }, 'not_dlt', []]
+  ]
+  for (const [name, over, verdict, missing] of rows) {
+    const r = classifyAe(nct07295067, ae(over), ctx())
+    t.same([r.verdict, r.missing, r.isDlt, r.pending], [verdict, missing, verdict === 'dlt', verdict === 'needs_information'], name)
+  }
+  const open = classifyAe(nct07295067, ae({ clinicalSymptoms: null }), ctx())
+  t.equal(open.pendingUntil, null, 'time alone does not settle it')
+  t.equal(open.reasons[3], 'clinical symptoms: not reported (required): needs information')
+  t.same(classifyAe({ ...nct07295067, requireClinicalSymptoms: false, requireMedicalTreatment: undefined }, ae({ clinicalSymptoms: null, requiredMedicalTreatment: null }), ctx()).verdict,
+    'dlt', 'a qualifier the protocol does not require is not asked for')
+  // a missing qualifier and a duration not yet known: the site is asked, and time may settle it too
+  const both = classifyAe({ ...withExclusion, requireClinicalSymptoms: true }, ae({ clinicalSymptoms: null }), ctx({ asOf: '2026-01-06T00:00:00Z' }))
+  t.same([both.verdict, both.missing, both.pendingUntil], ['needs_information', ['clinicalSymptoms'], '2026-01-09T00:00:00.000Z'])
+  const duration = classifyAe(withExclusion, ae(), ctx({ asOf: '2026-01-06T00:00:00Z' }))
+  t.same([duration.verdict, duration.missing, duration.pending], ['pending', [], true])
+  const adjudicated = classifyAe(nct07295067, ae({ clinicalSymptoms: null, adjudication: { isDlt: true, reason: 'symptomatic per chart review' } }), ctx())
+  t.same([adjudicated.verdict, adjudicated.missing, adjudicated.pending, adjudicated.computed.pending], ['dlt', [], false, true])
+})
+
+// Issue #15: a definitely related fatal event was not a DLT because the symptom and treatment flags
+// were left out. A DMC does not dismiss a treatment-related death on a qualifier or an exclusion.
+t.test('a related grade 5 in the window is a DLT whatever the qualifiers say', async (t) => {
+  const fatal = { ...DEATH, grade: 5, serious: true, clinicalSymptoms: null, requiredMedicalTreatment: null }
+  const rows: [string, DltDefinition, Partial<AeFacts>, string][] = [
+    ['definite, flags left out', nct07295067, { attribution: 'definite' }, 'dlt'],
+    ['possible, flags explicitly no', nct07295067, { attribution: 'possible', clinicalSymptoms: false, requiredMedicalTreatment: false }, 'dlt'],
+    ['probable, attribution not in a narrower definition', { ...nct07295067, attributions: ['definite'] }, { attribution: 'probable' }, 'dlt'],
+    ['excluded term', { ...nct07295067, exclusions: [{ terms: ['Death NOS'] }] }, { attribution: 'probable' }, 'dlt'],
+    ['unlikely: not related', nct07295067, { attribution: 'unlikely' }, 'not_dlt'],
+    ['unrelated', nct07295067, { attribution: 'unrelated' }, 'not_dlt'],
+    ['outside the window', nct07295067, { attribution: 'definite', onsetDate: '2026-01-16' }, 'not_dlt']
+  ]
+  for (const [name, def, over, verdict] of rows) t.equal(classifyAe(def, ae({ ...fatal, ...over }), ctx()).verdict, verdict, name)
+  t.equal(classifyAe(nct07295067, ae({ ...fatal, attribution: 'definite' }), ctx()).reasons.at(-1),
+    'related grade 5 (definite): a DLT whatever the qualifiers and exclusions')
+})
+
+// Issue #15: a grade 2 -> 3 -> 2 sequence first stopped escalation, then let the trial proceed.
+// An event that improves was still the DLT it was; only a correction of an entry error replaces it.
+t.test('worst grade: improvement keeps the worst, a correction replaces it', async (t) => {
+  const rows: [string, { grade: number, correction?: boolean }[], number][] = [
+    ['one version', [{ grade: 2 }], 2],
+    ['worsening then improving', [{ grade: 2 }, { grade: 3 }, { grade: 2 }], 3],
+    ['the 3 was an entry error', [{ grade: 2 }, { grade: 3 }, { grade: 2, correction: true }], 2],
+    ['a correction upwards', [{ grade: 2 }, { grade: 4, correction: true }, { grade: 3 }], 4],
+    ['worsening after a correction', [{ grade: 4 }, { grade: 2, correction: true }, { grade: 3 }, { grade: 1 }], 3],
+    ['correction: false is a follow-up', [{ grade: 3 }, { grade: 1, correction: false }], 3]
+  ]
+  for (const [name, versions, grade] of rows) t.equal(worstGrade(versions), grade, name)
+  t.equal(classifyAe(nct07295067, ae({ grade: worstGrade([{ grade: 2 }, { grade: 3 }, { grade: 2 }]) }), ctx()).verdict, 'dlt')
+})
+
+// Issue #15: at a UTC+8 site a dose at 07:30 local moved the window a day early and an AE on local
+// day 14 of a 14-day window was not a DLT. Windows are counted in the site's calendar.
+t.test('windows, durations and pendingUntil in the site calendar', async (t) => {
+  const shanghai = ctx({ administrations: [{ administeredAt: '2026-01-04T23:30:00Z' }], timeZone: 'Asia/Shanghai' })
+  const rows: [string, string, Partial<DltContext>, boolean][] = [
+    ['local day 14 (UTC+8)', '2026-01-19', shanghai, true],
+    ['local day 15 (UTC+8)', '2026-01-20', shanghai, false],
+    ['local day 0 (UTC+8)', '2026-01-05', shanghai, true],
+    ['UTC calendar: the dose is on the 4th, the 19th is day 15', '2026-01-19', { ...shanghai, timeZone: undefined }, false],
+    // the last instant of the local day of dosing: 23:59:59.999 in New York is 04:59:59.999Z the next day
+    ['New York, dosed at the last instant of Jan 4', '2026-01-18', { administrations: [{ administeredAt: '2026-01-05T04:59:59.999Z' }], timeZone: 'America/New_York' }, true],
+    ['New York, day 15 of that dose', '2026-01-19', { administrations: [{ administeredAt: '2026-01-05T04:59:59.999Z' }], timeZone: 'America/New_York' }, false]
+  ]
+  for (const [name, onsetDate, c, isDlt] of rows) t.equal(classifyAe(nct07295067, ae({ onsetDate }), ctx(c)).isDlt, isDlt, name)
+  t.equal(classifyAe(nct07295067, ae({ onsetDate: '2026-01-19' }), ctx(shanghai)).reasons[0],
+    'onset 2026-01-19 within 14-day window from first administration 2026-01-05')
+  // unresolved nausea since Jan 5 (exclusion: resolved within 72 h); asOf 2026-01-07T16:30Z is Jan 8 in Shanghai: 72 h so far
+  const asOf = '2026-01-07T16:30:00Z'
+  const local = classifyAe(withExclusion, ae(), ctx({ ...shanghai, asOf }))
+  t.same([local.verdict, local.pendingUntil], ['pending', '2026-01-08T16:00:00.000Z'], 'settles at the start of Jan 9 local')
+  t.ok(local.reasons.includes('exclusion pending: nausea grade 3 resolved within 72 h (unresolved, 72 h so far)'))
+  t.ok(classifyAe(withExclusion, ae(), ctx({ asOf })).reasons.includes('exclusion pending: nausea grade 3 resolved within 72 h (unresolved, 48 h so far)'))
+})
+
+// Issue #15: with a window from each administration and infusions further apart than the window,
+// an AE between two infusions fell in no window. 'course' covers the DLT period as planned.
+t.test("course window: from the first administration to windowDays after the DLT period's last", async (t) => {
+  const weekly: Schedule = { administrations: [{ day: 0 }, { day: 14, windowDays: 2 }, { day: 28, windowDays: 2 }], dltPeriodAdministrations: 2 }
+  const course: DltDefinition = { ...nct07295067, windowStart: 'course', windowDays: 7 }
+  const dosed = { administrations: [{ administeredAt: '2026-01-01T09:00:00Z' }, { administeredAt: '2026-01-15T09:00:00Z' }], schedule: weekly }
+  const rows: [string, string, Partial<DltContext>, boolean][] = [
+    ['between the infusions (day 10)', '2026-01-11', dosed, true],
+    ['last day: 7 days after the second infusion (day 21)', '2026-01-22', dosed, true],
+    ['the day after', '2026-01-23', dosed, false],
+    ['before the first administration', '2025-12-31', dosed, false],
+    // second infusion not given yet, still allowed until day 16: the window runs to day 23 at least
+    ['second infusion still due', '2026-01-24', { ...dosed, administrations: dosed.administrations.slice(0, 1), asOf: '2026-01-16T12:00:00Z' }, true],
+    ['second infusion not given after the end of treatment: as planned (day 21)', '2026-01-23',
+      { ...dosed, administrations: dosed.administrations.slice(0, 1), asOf: '2026-01-16T12:00:00Z', treatmentEndedAt: '2026-01-10T00:00:00Z' }, false],
+    ['withdrawn: as planned', '2026-01-22',
+      { ...dosed, administrations: dosed.administrations.slice(0, 1), asOf: '2026-01-16T12:00:00Z', withdrawnAt: '2026-01-10T00:00:00Z' }, true]
+  ]
+  for (const [name, onsetDate, c, isDlt] of rows) t.equal(classifyAe(course, ae({ onsetDate }), ctx(c)).isDlt, isDlt, name)
+  t.equal(classifyAe(course, ae({ onsetDate: '2026-01-23' }), ctx(dosed)).reasons[0],
+    'onset 2026-01-23 after course window 2026-01-01 to 2026-01-22 (7 days after the last administration of the DLT period)')
+  t.equal(classifyAe({ ...course, windowStart: 'each_administration' }, ae({ onsetDate: '2026-01-11' }), ctx(dosed)).isDlt, false,
+    'the same AE falls in no window from each administration')
+  t.throws(() => classifyAe(course, ae(), ctx()), /needs the participant's schedule/)
+  t.equal(classifyAe(course, ae(), ctx({ administrations: [] })).reasons[0], 'no administration recorded: onset outside any DLT window')
 })

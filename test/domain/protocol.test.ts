@@ -261,3 +261,90 @@ t.test('unknown fields, wrong types and all issues at once', async (t) => {
   t.same(paths(r), ['/design/startDoseLevel'])
   t.ok(protocolSchema.safeParse(nct07295067).success, 'the schema is exported for OpenAPI generation')
 })
+
+// Issue #15: planned schedules, exposure, course windows and confirmed assessments. The record of the
+// example: administrations at weeks 0, 1 (+/- 1 d), 3, 5, 7 (+/- 3 d), the first four in the DLT period.
+const weeks = {
+  administrations: [{ day: 0 }, { day: 7, windowDays: 1 }, { day: 21, windowDays: 3 }, { day: 35, windowDays: 3 }, { day: 49, windowDays: 3 }],
+  dltPeriodAdministrations: 4
+}
+const withDlt = (dlt: object, extra: object = {}) => ({ ...clone(nct07295067), dltDefinition: { ...nct07295067.dltDefinition, ...dlt }, ...extra })
+
+t.test('schedules, exposure, course window, assessment: valid documents', async (t) => {
+  const valid: [string, object][] = [
+    ['a protocol-level schedule with course window, exposure and assessment',
+      withDlt({ windowStart: 'course', minExposure: { fraction: 0.75 }, requireAssessment: true }, { schedule: weeks })],
+    ['a frequency per dose level', {
+      ...withDlt({ minExposure: { administrations: 4 } }),
+      doseLevels: nct07295067.doseLevels.map((d) => ({ ...d, schedule: { frequency: { perWeek: 2, weeks: 2 }, windowDays: 1 } }))
+    }],
+    ['arms override the protocol schedule', {
+      ...withDlt({ windowStart: 'course' }, { schedule: { frequency: { perWeek: 1, weeks: 4 } } }),
+      arms: [{ armId: 'bw', label: 'twice weekly', doseLevel: 1, schedule: { frequency: { perWeek: 2, weeks: 4 }, dltPeriodAdministrations: 8 } }]
+    }],
+    ['an escalation window', withDlt({ windowStart: 'each_administration', windowDays: 7, escalationWindow: { start: 'first_administration', days: 28 } })],
+    ['minimum exposure without a schedule', withDlt({ minExposure: { administrations: 2 } })],
+    ['exactly the DLT period', withDlt({ minExposure: { administrations: 4 } }, { schedule: weeks })]
+  ]
+  for (const [name, doc] of valid) t.same(errorsOf(doc), [], name)
+  const r = parseProtocol(valid[0]![1])
+  t.ok(r.ok && r.protocol.schedule?.dltPeriodAdministrations === 4 && r.protocol.dltDefinition.windowStart === 'course')
+})
+
+t.test('schedules, exposure, course window: errors at their JSON pointers', async (t) => {
+  const rows: [string, object, ProtocolError[]][] = [
+    ['course without any schedule', withDlt({ windowStart: 'course' }), [1, 2, 3].map((l, i) => (
+      { path: `/doseLevels/${i}/schedule`, message: `windowStart 'course' needs a planned schedule for dose level ${l}` }))],
+    ['a fraction without a schedule for an arm', {
+      ...withDlt({ minExposure: { fraction: 0.5 } }),
+      doseLevels: nct07295067.doseLevels.map((d) => ({ ...d, schedule: weeks })),
+      arms: [{ armId: 'a', label: 'A', doseLevel: 1 }, { armId: 'b', label: 'B', doseLevel: 9 }]
+    }, [
+      { path: '/arms/1/doseLevel', message: 'arm dose level 9 is not one of the dose levels' },
+      { path: '/arms/1/schedule', message: 'minExposure.fraction needs a planned schedule for arm b' }
+    ]],
+    ['more administrations than the DLT period holds', withDlt({ minExposure: { administrations: 5 } }, { schedule: weeks }), [
+      { path: '/dltDefinition/minExposure/administrations', message: 'minExposure of 5 administrations exceeds the 4 planned in the DLT period of dose level 1' },
+      { path: '/dltDefinition/minExposure/administrations', message: 'minExposure of 5 administrations exceeds the 4 planned in the DLT period of dose level 2' },
+      { path: '/dltDefinition/minExposure/administrations', message: 'minExposure of 5 administrations exceeds the 4 planned in the DLT period of dose level 3' }
+    ]],
+    ['a DLT period longer than the schedule', withDlt({}, { schedule: { frequency: { perWeek: 2, weeks: 2 }, dltPeriodAdministrations: 5 } }), [
+      { path: '/schedule/dltPeriodAdministrations', message: 'dltPeriodAdministrations must not exceed the 4 planned administrations' }
+    ]],
+    ['days not from 0, not increasing', withDlt({}, { schedule: { administrations: [{ day: 1 }, { day: 7 }, { day: 7 }] } }), [
+      { path: '/schedule/administrations/0/day', message: 'the first planned administration is day 0' },
+      { path: '/schedule/administrations/2/day', message: 'planned days must be strictly increasing' }
+    ]],
+    ['both forms', withDlt({}, { schedule: { ...weeks, frequency: { perWeek: 1, weeks: 1 } } }), [
+      { path: '/schedule', message: 'a schedule gives either administrations or frequency' }
+    ]],
+    ['neither form', withDlt({}, { schedule: { dltPeriodAdministrations: 1 } }), [
+      { path: '/schedule', message: 'a schedule gives either administrations or frequency' }
+    ]],
+    ['a common windowDays with listed days', withDlt({}, { schedule: { administrations: [{ day: 0 }], windowDays: 1 } }), [
+      { path: '/schedule/windowDays', message: 'with administrations, give windowDays on each administration' }
+    ]]
+  ]
+  for (const [name, doc, errors] of rows) t.same(errorsOf(doc), errors, name)
+  const bounds: [string, object, string][] = [
+    ['perWeek above 7', { schedule: { frequency: { perWeek: 8, weeks: 1 } } }, '/schedule/frequency/perWeek'],
+    ['weeks above 104', { schedule: { frequency: { perWeek: 1, weeks: 105 } } }, '/schedule/frequency/weeks'],
+    ['a negative allowed window', { schedule: { administrations: [{ day: 0, windowDays: -1 }] } }, '/schedule/administrations/0/windowDays'],
+    ['an unknown schedule field', { schedule: { frequency: { perWeek: 1, weeks: 1 }, every: 2 } }, '/schedule/every'],
+    ['a dose-level schedule', { doseLevels: [{ level: 1, label: 'L1', schedule: { administrations: [] } }] }, '/doseLevels/0/schedule/administrations']
+  ]
+  for (const [name, extra, path] of bounds) t.same(paths(withDlt({}, extra)), [path], name)
+  const dltBounds: [string, object, string][] = [
+    ['a fraction of 0', { minExposure: { fraction: 0 } }, '/dltDefinition/minExposure'],
+    ['a fraction above 1', { minExposure: { fraction: 1.01 } }, '/dltDefinition/minExposure'],
+    ['0 administrations', { minExposure: { administrations: 0 } }, '/dltDefinition/minExposure'],
+    ['an unknown window start', { windowStart: 'last_administration' }, '/dltDefinition/windowStart'],
+    ['an escalation window from elsewhere', { escalationWindow: { start: 'course', days: 28 } }, '/dltDefinition/escalationWindow/start'],
+    ['requireAssessment not boolean', { requireAssessment: 'yes' }, '/dltDefinition/requireAssessment']
+  ]
+  for (const [name, dlt, path] of dltBounds) {
+    const found = paths(withDlt(dlt, { schedule: weeks }))
+    t.ok(found.length > 0 && found.every((p) => p.startsWith(path)), `${name}: ${found.join(', ')}`)
+  }
+  t.equal(errorsOf(withDlt({ minExposure: { fraction: 1 } }, { schedule: weeks })).length, 0, 'a fraction of 1 (all planned) is allowed')
+})

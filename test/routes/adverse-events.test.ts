@@ -139,14 +139,21 @@ t.test('every problem of a report is listed in one 422 and nothing is stored', a
   await refused(t, trialId, { ...base, term: 'Anemia', seriousnessCriteria: ['hospitalization'] }, [
     { path: '/seriousnessCriteria', message: 'seriousness criteria (hospitalization) are given but serious is false' }
   ])
-  await refused(t, trialId, { ...base, term: 'Anemia', grade: 5 }, [{ path: '/outcome', message: /outcome must be fatal/ }])
+  // A death is serious with the death criterion (issue #15, ICH E2A): a grade 5 reported without them is refused.
+  await refused(t, trialId, { ...base, term: 'Anemia', grade: 5 }, [
+    { path: '/serious', message: /serious must be true/ },
+    { path: '/seriousnessCriteria', message: /must include death/ },
+    { path: '/outcome', message: /outcome must be fatal/ }
+  ])
+  await refused(t, trialId, { ...base, term: 'Anemia', grade: 5, serious: true, seriousnessCriteria: ['death'] }, [{ path: '/outcome', message: /outcome must be fatal/ }])
   await refused(t, trialId, { ...base, term: 'Anemia', outcome: 'fatal' }, [{ path: '/grade', message: /which is grade 5; got grade 3/ }])
   await refused(t, trialId, { ...base, term: 'Anemia', participantId: 'NOBODY' }, [
     { path: '/participantId', message: 'no participant with this id is enrolled in this trial' }
   ])
   await refused(t, trialId, { ...base, term: 'Anemia', grade: 6 }, [{ path: '/grade', message: /5/ }])
 
-  // Withdrawn on 2025-01-07: an AE with onset on 2025-01-08 cannot be theirs.
+  // Withdrawn on 2025-01-07: an AE with onset on 2025-01-08 is still theirs (issue #15): a death in
+  // follow-up after withdrawal must reach the SAE and death rules, so it is accepted.
   const p = await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/participants/P1`, headers: admin })
   const withdrawn = await app.inject({
     method: 'POST',
@@ -155,9 +162,8 @@ t.test('every problem of a report is listed in one 422 and nothing is stored', a
     payload: { withdrawnAt: '2025-01-07T10:00:00Z', reason: 'consent withdrawn' }
   })
   t.equal(withdrawn.statusCode, 200, withdrawn.body)
-  await refused(t, trialId, { ...base, term: 'Anemia' }, [
-    { path: '/participantId', message: 'the participant was withdrawn on 2025-01-07, before onset 2025-01-08' }
-  ])
+  const afterWithdrawal = await post(trialId, { ...base, term: 'Anemia' })
+  t.equal(afterWithdrawal.statusCode, 201, afterWithdrawal.body)
 })
 
 t.test('Idempotency-Key: concurrent posts make one AE; a retry returns it; another body is 422', async t => {
@@ -208,7 +214,8 @@ t.test('follow-up: If-Match, merge patch, versions and history', async t => {
   t.equal(noReason.statusCode, 422)
   const badGrade = await patch(trialId, ae.aeId, { grade: 5, reason: 'died' }, { 'if-match': '"1"' })
   t.equal(badGrade.statusCode, 422)
-  t.match(badGrade.json().errors, [{ path: '/outcome' }])
+  // on follow-up too, a death is serious with the death criterion (issue #15)
+  t.match(badGrade.json().errors, [{ path: '/serious' }, { path: '/seriousnessCriteria' }, { path: '/outcome' }])
   t.same(await counts(trialId), before, 'refused changes store nothing')
 
   const v2 = await app.inject({

@@ -41,7 +41,7 @@ tap.test('dependsOnOtherAes: only a withConcurrent condition makes a verdict dep
 
 tap.test('withVerdict folded over the AEs gives their summary', async (t) => {
   const verdict = (over: Partial<DltClassification>): DltClassification =>
-    ({ isDlt: false, pending: false, reasons: [], computed: { isDlt: false, pending: false }, adjudicated: false, pendingUntil: null, ...over })
+    ({ isDlt: false, pending: false, verdict: 'not_dlt', missing: [], reasons: [], computed: { isDlt: false, pending: false }, adjudicated: false, pendingUntil: null, ...over })
   const summary = [
     [{ grade: 3, meddraCode: 'A', serious: false }, verdict({ isDlt: true })],
     [{ grade: 2, meddraCode: 'A', serious: true }, verdict({ pending: true, pendingUntil: '2026-12-03T00:00:00.000Z' })],
