@@ -11,6 +11,7 @@
 // applied by the design engines, so a stored protocol stays as it was written.
 // Stopping-rule defaults are applied here (id, prior, attributions, action).
 import { z } from 'zod'
+import { POINTER_PATTERN, pointer, resolvePointer } from '../lib/json-pointer.js'
 
 const MAX_LEVEL = 99
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -171,7 +172,12 @@ export type DesignProtocol = z.output<typeof designSchema>
 
 const action = z.enum(['stop_escalation', 'halt_trial'])
 const scope = z.enum(['dose_level', 'trial'])
-const ruleId = { id: z.string().regex(idPattern, 'id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$').optional() }
+// The fields every stopping rule may carry besides its own.
+const ruleId = {
+  id: z.string().regex(idPattern, 'id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$').optional(),
+  source: text(2000).optional()
+    .describe('the words of the trial record this rule implements, quoted; a rule without one should be explained by an assumption pointing at it')
+}
 
 const stoppingRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dlt_rate_above'), ...ruleId, threshold: probability, minEvaluable: posInt(1000), scope, action }),
@@ -220,6 +226,18 @@ const doseLevelsSchema = z.array(doseLevelSchema).min(1).max(MAX_LEVEL + 1).supe
 
 const armsSchema = z.array(armSchema).min(1).max(50).optional()
 
+// What the protocol fixes that its trial record does not state, each value named
+// by its JSON Pointer, so a DMC reads which parts are the record and which a choice.
+const assumptionSchema = z.strictObject({
+  path: z.string().max(500).regex(POINTER_PATTERN, 'path must be a JSON Pointer (RFC 6901)')
+    .describe('JSON Pointer (RFC 6901) to the value assumed, inside this protocol document, e.g. /dltDefinition/windowDays'),
+  statement: text(2000).describe('what is assumed, e.g. "the DLT window is 28 days from the first infusion"'),
+  rationale: text(2000).describe('why this value, given what the record says and does not say'),
+  source: text(2000).optional().describe('the words of the trial record the assumption reads, quoted, where there are any')
+})
+const assumptionsSchema = z.array(assumptionSchema).max(500).optional()
+  .describe('every value of this document the trial record does not state, with its statement and rationale')
+
 type CrossParts = {
   doseLevels: { level: number }[]
   arms?: { armId: string, doseLevel: number }[] | undefined
@@ -260,9 +278,16 @@ export const protocolSchema = z.strictObject({
   dltDefinition: dltDefinitionSchema,
   design: designSchema,
   stoppingRules: stoppingRulesSchema,
-  dmcUnblinded: z.boolean().optional()
+  dmcUnblinded: z.boolean().optional(),
+  assumptions: assumptionsSchema
 }).superRefine((p, ctx) => {
   for (const issue of crossIssues(p)) ctx.addIssue({ code: 'custom', ...issue })
+  // Resolved in the parsed document, so a pointer may name a default (a rule's id or prior).
+  p.assumptions?.forEach((a, i) => {
+    if (!resolvePointer(p, a.path).found) {
+      ctx.addIssue({ code: 'custom', path: ['assumptions', i, 'path'], message: `${a.path} does not name a value of this protocol document` })
+    }
+  })
 })
 
 // The parts the cross-field checks compare, other keys ignored: zod skips the
@@ -274,9 +299,6 @@ export type Protocol = z.output<typeof protocolSchema>
 export type ProtocolInput = z.input<typeof protocolSchema>
 
 export interface ProtocolError { path: string, message: string }
-
-const pointer = (path: PropertyKey[]) =>
-  path.map((seg) => '/' + String(seg).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 
 export function parseProtocol (input: unknown): { ok: true, protocol: Protocol } | { ok: false, errors: ProtocolError[] } {
   const result = protocolSchema.safeParse(input)
