@@ -30,7 +30,8 @@ for (const seed of trials) {
 
   t.test(`${seed.trialId}: every stopping rule quotes the record or is explained by an assumption`, async t => {
     const r = parseProtocol(seed.protocol)
-    if (!r.ok) return t.fail('protocol does not parse')
+    t.ok(r.ok, 'protocol parses')
+    if (!r.ok) return
     const paths = (r.protocol.assumptions ?? []).map(a => a.path)
     r.protocol.stoppingRules.forEach((rule, i) => {
       const at = `/stoppingRules/${i}`
@@ -41,7 +42,8 @@ for (const seed of trials) {
   t.test(`${seed.trialId}: every source quote is the record's words`, async t => {
     const text = recordText(seed.trialId)
     const r = parseProtocol(seed.protocol)
-    if (!r.ok) return t.fail('protocol does not parse')
+    t.ok(r.ok, 'protocol parses')
+    if (!r.ok) return
     const quotes = [...r.protocol.stoppingRules.map(rule => rule.source), ...(r.protocol.assumptions ?? []).map(a => a.source)]
     // A quote may elide with '...' or join record phrases with '; ': each piece must appear in the record.
     for (const quote of quotes.filter(q => q !== undefined)) {
