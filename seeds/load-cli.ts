@@ -9,8 +9,10 @@ const config = loadConfigOrExit()
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 2 })
 try {
   await migrate(database.db)
-  const created = await loadSeeds(database.db)
-  process.stdout.write(created.length === 0 ? 'seed trials already present\n' : `created seed trials: ${created.join(', ')}\n`)
+  const { created, amended } = await loadSeeds(database.db)
+  process.stdout.write(created.length + amended.length === 0
+    ? 'seed trials already present and current\n'
+    : `created seed trials: ${created.join(', ') || 'none'}; amended: ${amended.join(', ') || 'none'}\n`)
 } finally {
   await database.close()
 }

@@ -79,8 +79,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }
   // Default: seed the embedded database (a local try-out), never a server database unless asked.
   if (config.SEED_ON_START ?? config.DATABASE_URL === undefined) {
-    const created = await loadSeeds(database.db)
-    app.log.info({ created }, 'seed trials checked')
+    const { created, amended } = await loadSeeds(database.db)
+    app.log.info({ created, amended }, 'seed trials checked')
   }
 
   registerErrorHandling(app)

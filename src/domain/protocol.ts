@@ -12,6 +12,7 @@
 // Stopping-rule defaults are applied here (id, prior, attributions, action).
 import { z } from 'zod'
 import { dltPeriodCount } from './schedule.js'
+import { POINTER_PATTERN, pointer, resolvePointer } from '../lib/json-pointer.js'
 
 const MAX_LEVEL = 99
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -228,7 +229,12 @@ export type DesignProtocol = z.output<typeof designSchema>
 const action = z.enum(['stop_escalation', 'halt_trial', 'pause_for_review'])
   .describe('pause_for_review: the trial is on hold from the rule firing until a DMC decision taken on a status that shows that firing')
 const scope = z.enum(['dose_level', 'trial'])
-const ruleId = { id: z.string().regex(idPattern, 'id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$').optional() }
+// The fields every stopping rule may carry besides its own.
+const ruleId = {
+  id: z.string().regex(idPattern, 'id must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$').optional(),
+  source: text(2000).optional()
+    .describe('the words of the trial record this rule implements, quoted; a rule without one should be explained by an assumption pointing at it')
+}
 
 const stoppingRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dlt_rate_above'), ...ruleId, threshold: probability, minEvaluable: posInt(1000), scope, action }),
@@ -276,6 +282,18 @@ const doseLevelsSchema = z.array(doseLevelSchema).min(1).max(MAX_LEVEL + 1).supe
 })
 
 const armsSchema = z.array(armSchema).min(1).max(50).optional()
+
+// What the protocol fixes that its trial record does not state, each value named
+// by its JSON Pointer, so a DMC reads which parts are the record and which a choice.
+const assumptionSchema = z.strictObject({
+  path: z.string().max(500).regex(POINTER_PATTERN, 'path must be a JSON Pointer (RFC 6901)')
+    .describe('JSON Pointer (RFC 6901) to the value assumed, inside this protocol document, e.g. /dltDefinition/windowDays'),
+  statement: text(2000).describe('what is assumed, e.g. "the DLT window is 28 days from the first infusion"'),
+  rationale: text(2000).describe('why this value, given what the record says and does not say'),
+  source: text(2000).optional().describe('the words of the trial record the assumption reads, quoted, where there are any')
+})
+const assumptionsSchema = z.array(assumptionSchema).max(500).optional()
+  .describe('every value of this document the trial record does not state, with its statement and rationale')
 
 type CrossParts = {
   doseLevels: { level: number }[]
@@ -360,9 +378,16 @@ export const protocolSchema = z.strictObject({
     'false for a blank control that receives nothing: its serious AEs and deaths do not count in related_sae and grade5_related. ' +
     'Absent: they count, as attribution is assessed blinded. Control participants never count in a design or a rate rule.'
   ),
-  schedule: scheduleSchema.optional().describe('the planned schedule of every group without its own (doseLevels[].schedule, arms[].schedule)')
+  schedule: scheduleSchema.optional().describe('the planned schedule of every group without its own (doseLevels[].schedule, arms[].schedule)'),
+  assumptions: assumptionsSchema
 }).superRefine((p, ctx) => {
   for (const issue of [...crossIssues(p), ...scheduleIssues(p)]) ctx.addIssue({ code: 'custom', ...issue })
+  // Resolved in the parsed document, so a pointer may name a default (a rule's id or prior).
+  p.assumptions?.forEach((a, i) => {
+    if (!resolvePointer(p, a.path).found) {
+      ctx.addIssue({ code: 'custom', path: ['assumptions', i, 'path'], message: `${a.path} does not name a value of this protocol document` })
+    }
+  })
 })
 
 // The parts the cross-field checks compare, other keys ignored: zod skips the
@@ -375,9 +400,6 @@ export type Protocol = z.output<typeof protocolSchema>
 export type ProtocolInput = z.input<typeof protocolSchema>
 
 export interface ProtocolError { path: string, message: string }
-
-const pointer = (path: PropertyKey[]) =>
-  path.map((seg) => '/' + String(seg).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 
 export function parseProtocol (input: unknown): { ok: true, protocol: Protocol } | { ok: false, errors: ProtocolError[] } {
   const result = protocolSchema.safeParse(input)

@@ -45,7 +45,7 @@ export const decisionSchema = z.object({
   action,
   nextDoseLevel: z.number().int().nullable(),
   serviceVersion: z.string(),
-  snapshot: z.record(z.string(), z.unknown()).describe('the counts, participants evaluable or pending, design parameters and rules the decision was computed from')
+  snapshot: z.record(z.string(), z.unknown()).describe('the counts, participants evaluable or pending, design parameters and rules the decision was computed from, and the protocol\'s assumptions (values its trial record does not state) where it lists any')
 }).meta({ id: 'Decision' })
 
 export const decisionTableSchema = z.object({

@@ -99,7 +99,9 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
   if (changed) {
-    const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, dmcHold: trial.dmcHold }
+    // The protocol's assumptions travel with the decision, so a reader sees which of its inputs the record did not state.
+    const assumptions = protocol.assumptions === undefined ? {} : { assumptions: protocol.assumptions }
+    const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold }
     defer(tx.insert(decisions).values({
       trialId,
       decisionId,

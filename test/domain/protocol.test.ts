@@ -348,3 +348,58 @@ t.test('schedules, exposure, course window: errors at their JSON pointers', asyn
   }
   t.equal(errorsOf(withDlt({ minExposure: { fraction: 1 } }, { schedule: weeks })).length, 0, 'a fraction of 1 (all planned) is allowed')
 })
+
+t.test('assumptions: each path a JSON Pointer naming a value of the parsed document', async (t) => {
+  const quote = 'Dose escalation will be stopped if DLTs are observed in more than 33% of the participants.'
+  const doc = {
+    ...clone(nct07295067),
+    stoppingRules: [
+      { type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 6, scope: 'dose_level', action: 'stop_escalation', source: quote },
+      { type: 'grade5_related', action: 'halt_trial' }
+    ],
+    assumptions: [
+      { path: '/stoppingRules/0/minEvaluable', statement: 'the 33% is over the expanded cohort of 6', rationale: 'the record expands at 1 in 3', source: quote },
+      // absent from the input: the parser fills in the attributions, and the assumption may name them
+      { path: '/stoppingRules/1/attributions', statement: 'a death at least possibly related', rationale: 'the record has no death rule' },
+      { path: '', statement: 'the whole document', rationale: 'an empty pointer names the document' }
+    ]
+  }
+  const r = parseProtocol(doc)
+  t.same(r.ok ? [] : r.errors, [])
+  if (!r.ok) return
+  t.equal(r.protocol.stoppingRules[0]!.source, quote, 'a rule keeps its source quote')
+  t.same(r.protocol.assumptions, doc.assumptions, 'assumptions kept as written')
+  const plain = parseProtocol(nct07295067)
+  t.equal(plain.ok ? plain.protocol.assumptions : null, undefined, 'a protocol without assumptions has none')
+
+  const bad = {
+    ...doc,
+    assumptions: [
+      { path: '/dltDefinition/windowDays', statement: 's', rationale: 'r' },
+      { path: '/dltDefinition/windowday', statement: 's', rationale: 'r' },
+      { path: '/stoppingRules/2', statement: 's', rationale: 'r' },
+      { path: '/doseLevels/01', statement: 's', rationale: 'r' }
+    ]
+  }
+  t.same(errorsOf(bad), [
+    { path: '/assumptions/1/path', message: '/dltDefinition/windowday does not name a value of this protocol document' },
+    { path: '/assumptions/2/path', message: '/stoppingRules/2 does not name a value of this protocol document' },
+    { path: '/assumptions/3/path', message: '/doseLevels/01 does not name a value of this protocol document' }
+  ])
+})
+
+t.test('assumptions: malformed entries are reported at their own paths', async (t) => {
+  const errors = errorsOf({
+    ...clone(nct07295067),
+    assumptions: [
+      { path: 'dltDefinition/windowDays', statement: 's', rationale: 'r' },
+      { path: '/a~2', statement: 's', rationale: 'r' },
+      { path: '/design', statement: ' ', rationale: 'r', extra: 1 },
+      { path: '/design', statement: 's' }
+    ]
+  })
+  t.same(errors.map((e) => e.path), ['/assumptions/0/path', '/assumptions/1/path', '/assumptions/2/statement', '/assumptions/2/extra', '/assumptions/3/rationale'])
+  t.equal(errors[0]!.message, 'path must be a JSON Pointer (RFC 6901)')
+  t.same(paths({ ...clone(nct07295067), stoppingRules: [{ type: 'related_sae', attributions: ['possible'], action: 'halt_trial', source: '' }] }),
+    ['/stoppingRules/0/source'], 'an empty source quote is refused')
+})

@@ -21,6 +21,7 @@ const REPORTS = 200
 // One cohort of parallel-group participants: no escalation rule holds enrolment back.
 const protocol: ProtocolInput = {
   ...nct07295067.protocol,
+  assumptions: undefined, // the seed's assumptions name its own rules, replaced here
   doseLevels: [{ level: 1, label: 'single dose' }],
   design: { type: 'none' },
   stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]

@@ -233,3 +233,41 @@ t.test('sites: add, duplicate 409, unknown trial 404', async (t) => {
   const audit = await app.inject({ method: 'GET', url: '/v1/audit?trialId=SITE-1&entity=site', headers: admin })
   t.match(audit.json().items, [{ action: 'create', entityId: 'site-b', after: { siteId: 'site-b' } }])
 })
+
+t.test('assumptions: shown with the trial, kept by every version, carried by the decisions', async (t) => {
+  const { app } = await build()
+  const assumptions = protocol().assumptions as { path: string }[]
+  t.ok(assumptions.length > 0, 'the seed lists its assumptions')
+  const created = await create(app, 'ASM-1')
+  t.same(created.protocol.assumptions, assumptions, 'POST returns them')
+  const read = (await app.inject({ method: 'GET', url: '/v1/trials/ASM-1', headers: admin })).json()
+  t.same(read.protocol.assumptions, assumptions, 'GET returns them')
+  t.same(read.protocol.stoppingRules.map((r: { source?: string }) => typeof r.source), ['string', 'string'], 'with the rules\' source quotes')
+
+  const revised = [...assumptions, { path: '/design/cohortSize', statement: 'cohorts of 3', rationale: 'the record says 3+3' }]
+  const amended = await app.inject({
+    method: 'PUT',
+    url: '/v1/trials/ASM-1/protocol',
+    headers: { ...admin, 'if-match': '"1"' },
+    payload: { protocol: { ...protocol(), assumptions: revised }, reason: 'one more assumption' }
+  })
+  t.equal(amended.statusCode, 200, amended.body)
+  const versions = (await app.inject({ method: 'GET', url: '/v1/trials/ASM-1/protocol/versions', headers: admin })).json().items
+  t.same(versions.map((v: { protocol: { assumptions: unknown[] } }) => v.protocol.assumptions.length), [assumptions.length, revised.length])
+
+  // Each decision carries the assumptions of the protocol version it was computed under, for the DMC (blinded) too.
+  for (const role of ['admin', 'dmc'] as const) {
+    const decisions = (await app.inject({ method: 'GET', url: '/v1/trials/ASM-1/decisions', headers: bearer(role) })).json().items
+    t.ok(decisions.length >= 1, `${role} reads decisions`)
+    for (const d of decisions) t.same(d.snapshot.assumptions, d.protocolVersion === 1 ? assumptions : revised, `${role}: decision under version ${d.protocolVersion}`)
+  }
+
+  const bad = await app.inject({
+    method: 'PUT',
+    url: '/v1/trials/ASM-1/protocol',
+    headers: { ...admin, 'if-match': '"2"' },
+    payload: { protocol: { ...protocol(), assumptions: [{ path: '/design/cohortsize', statement: 's', rationale: 'r' }] }, reason: 'typo' }
+  })
+  t.equal(bad.statusCode, 422)
+  t.same(bad.json().errors, [{ path: '/protocol/assumptions/0/path', message: '/design/cohortsize does not name a value of this protocol document' }])
+})

@@ -4,7 +4,7 @@ import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { parseProtocol } from '../../src/domain/protocol.js'
 import { loadSeeds } from '../../seeds/load.js'
-import seeds from '../../seeds/trials/index.js'
+import seeds, { type TrialSeed } from '../../seeds/trials/index.js'
 import { TEST_SECRET, signToken } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
 
@@ -57,15 +57,15 @@ t.test('the embedded default seeds the five trials at start, each with a valid p
   t.equal(status.statusCode, 200, 'a seeded trial has its status like any created trial')
 
   const before = await counts(app)
-  t.same(await loadSeeds(app.db), [], 'loading again creates nothing')
+  t.same(await loadSeeds(app.db), { created: [], amended: [] }, 'loading again creates and amends nothing')
   t.same(await counts(app), before)
 })
 
 t.test('loadSeeds skips trials that exist and creates the rest', async (t) => {
   const app = await start(t, { SEED_ON_START: 'false' })
   t.same((await app.inject({ method: 'GET', url: '/v1/trials', headers: admin })).json().items, [], 'SEED_ON_START=false seeds nothing')
-  t.same(await loadSeeds(app.db, seeds.slice(0, 2)), ['NCT07295067', 'NCT07101484'])
-  t.same(await loadSeeds(app.db), ['NCT06321198', 'NCT03123458', 'NCT06813157'])
+  t.same(await loadSeeds(app.db, seeds.slice(0, 2)), { created: ['NCT07295067', 'NCT07101484'], amended: [] })
+  t.same(await loadSeeds(app.db), { created: ['NCT06321198', 'NCT03123458', 'NCT06813157'], amended: [] })
   const after = await counts(app)
   t.equal(after.trials, 5)
   t.equal(after.protocolVersions, 5)
@@ -75,4 +75,53 @@ t.test('loadSeeds skips trials that exist and creates the rest', async (t) => {
 t.test('SEED_ON_START=true seeds a server database too', async (t) => {
   const app = await start(t, { SEED_ON_START: 'true', DATABASE_URL: 'postgres://unused.invalid/x' })
   t.equal((await counts(app)).trials, 5)
+})
+
+/** A seed as it was before this revision: no assumptions, no source quotes on its rules. */
+function earlier (seed: TrialSeed): TrialSeed {
+  const { assumptions: _, ...protocol } = structuredClone(seed.protocol)
+  return { ...seed, protocol: { ...protocol, stoppingRules: protocol.stoppingRules.map(({ source: _s, ...rule }) => rule) } }
+}
+
+t.test('a database holding an earlier seed gets the revised one as an amendment, once', async (t) => {
+  const app = await start(t, { SEED_ON_START: 'false' })
+  const seed = seeds.find((s) => s.trialId === 'NCT07295067')!
+  t.same(await loadSeeds(app.db, [earlier(seed)]), { created: ['NCT07295067'], amended: [] })
+
+  t.same(await loadSeeds(app.db, [seed]), { created: [], amended: ['NCT07295067'] })
+  const trial = (await app.inject({ method: 'GET', url: '/v1/trials/NCT07295067', headers: admin })).json()
+  t.equal(trial.protocolVersion, 2)
+  t.same(trial.protocol, seed.protocol, 'the revised seed is in force, assumptions included')
+  const versions = (await app.inject({ method: 'GET', url: '/v1/trials/NCT07295067/protocol/versions', headers: admin })).json().items
+  t.match(versions, [
+    { version: 1, reason: null, createdBy: 'seed' },
+    { version: 2, reason: /^seed configuration revised: assumptions, stoppingRules/, createdBy: 'seed' }
+  ])
+  t.same(versions[0].protocol, earlier(seed).protocol, 'version 1 is kept as it was')
+  t.same(versions[1].protocol.assumptions, seed.protocol.assumptions, 'the version keeps its assumptions')
+  const audit = (await app.inject({ method: 'GET', url: '/v1/audit?trialId=NCT07295067', headers: admin })).json().items
+  t.match(audit, [{ action: 'create' }, { action: 'amend', entity: 'protocol', actor: 'seed' }])
+
+  const before = await counts(app)
+  t.same(await loadSeeds(app.db, [seed]), { created: [], amended: [] }, 'loading the same seed again amends nothing')
+  t.same(await counts(app), before)
+  t.equal((await app.inject({ method: 'GET', url: '/v1/trials/NCT07295067', headers: admin })).json().protocolVersion, 2)
+})
+
+t.test('a protocol an admin amended is not overwritten by a seed revision', async (t) => {
+  const app = await start(t, { SEED_ON_START: 'false' })
+  const seed = seeds.find((s) => s.trialId === 'NCT07295067')!
+  await loadSeeds(app.db, [earlier(seed)])
+  const own = { ...earlier(seed).protocol, dmcUnblinded: true }
+  const res = await app.inject({
+    method: 'PUT',
+    url: '/v1/trials/NCT07295067/protocol',
+    headers: { ...admin, 'if-match': '"1"' },
+    payload: { protocol: own, reason: 'site decision' }
+  })
+  t.equal(res.statusCode, 200, res.body)
+  t.same(await loadSeeds(app.db, [seed]), { created: [], amended: [] })
+  const trial = (await app.inject({ method: 'GET', url: '/v1/trials/NCT07295067', headers: admin })).json()
+  t.equal(trial.protocolVersion, 2)
+  t.same(trial.protocol, own, "the admin's version stays in force")
 })

@@ -1,6 +1,7 @@
-import { readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import t from 'tap'
 import { parseProtocol } from '../../src/domain/protocol.js'
+import { resolvePointer } from '../../src/lib/json-pointer.js'
 import trials from '../../seeds/trials/index.js'
 import nct07295067 from '../../seeds/trials/NCT07295067.js'
 
@@ -13,7 +14,45 @@ t.test('one seed per trial record, in index order', async t => {
   t.same(trials.map(s => s.trialId), ['NCT07295067', 'NCT07101484', 'NCT06321198', 'NCT03123458', 'NCT06813157'])
 })
 
+// Each record's text, whitespace collapsed, for checking quotes against it.
+const recordText = (trialId: string) =>
+  readFileSync(new URL(`../../../shared/trials/${trialId}.txt`, import.meta.url), 'utf8').replace(/\s+/g, ' ')
+
 for (const seed of trials) {
+  t.test(`${seed.trialId}: every assumption names a value of the parsed protocol`, async t => {
+    const r = parseProtocol(seed.protocol)
+    t.ok(r.ok)
+    if (!r.ok) return
+    const assumptions = r.protocol.assumptions ?? []
+    t.ok(assumptions.length > 0, 'the record leaves values open, and they are listed')
+    for (const a of assumptions) t.ok(resolvePointer(r.protocol, a.path).found, `${a.path} resolves`)
+  })
+
+  t.test(`${seed.trialId}: every stopping rule quotes the record or is explained by an assumption`, async t => {
+    const r = parseProtocol(seed.protocol)
+    t.ok(r.ok, 'protocol parses')
+    if (!r.ok) return
+    const paths = (r.protocol.assumptions ?? []).map(a => a.path)
+    r.protocol.stoppingRules.forEach((rule, i) => {
+      const at = `/stoppingRules/${i}`
+      t.ok(rule.source !== undefined || paths.some(p => p === at || p.startsWith(at + '/')), `${at} (${rule.type}) has a source or an assumption`)
+    })
+  })
+
+  t.test(`${seed.trialId}: every source quote is the record's words`, async t => {
+    const text = recordText(seed.trialId)
+    const r = parseProtocol(seed.protocol)
+    t.ok(r.ok, 'protocol parses')
+    if (!r.ok) return
+    const quotes = [...r.protocol.stoppingRules.map(rule => rule.source), ...(r.protocol.assumptions ?? []).map(a => a.source)]
+    // A quote may elide with '...' or join record phrases with '; ': each piece must appear in the record.
+    for (const quote of quotes.filter(q => q !== undefined)) {
+      for (const piece of quote.split(/ ?\.\.\. ?|; /).map(p => p.trim()).filter(p => p.length > 0)) {
+        t.ok(text.includes(piece), `${JSON.stringify(piece)} is in ${seed.trialId}.txt`)
+      }
+    }
+  })
+
   t.test(`${seed.trialId}: protocol parses with no error, ids are valid`, async t => {
     const r = parseProtocol(seed.protocol)
     t.same(r.ok ? [] : r.errors, [])
@@ -42,7 +81,11 @@ t.test('NCT07295067: the record\'s 3+3 with its DLT definition and stopping rule
     requireMedicalTreatment: true
   })
   t.same(p.design, { type: '3+3', startDoseLevel: 1, cohortSize: 3 })
-  t.same(p.stoppingRules, [
+  t.match(p.stoppingRules, [
+    { source: /^Dose escalation will be stopped if DLTs are observed in more than 33% of the participants\.$/ },
+    { source: /^occurrence of any hUC-MSC-sEV-associated serious adverse event \(SAE\)/ }
+  ])
+  t.same(p.stoppingRules.map(({ source: _, ...rule }) => rule), [
     { id: 'dlt_rate_above', type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 6, scope: 'dose_level', action: 'stop_escalation' },
     { id: 'related_sae', type: 'related_sae', attributions: ['possible', 'probable', 'definite'], action: 'halt_trial' }
   ])
