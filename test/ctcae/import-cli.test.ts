@@ -11,12 +11,13 @@ import { EXCERPT_PATH, FULL_SHEET_PATH, fullSheetSkip } from '../helpers/ctcae-s
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CLI = join(ROOT, 'src/ctcae/import-cli.ts')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
+// node with tsx's loader, as .taprc runs the tests: the tsx command would start a second node process.
+const TSX_LOADER = import.meta.resolve('tsx')
 
 interface Run { code: number, stdout: string, stderr: string }
 const run = (args: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<Run> =>
   new Promise(resolve => {
-    execFile(TSX, [CLI, ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [`--import=${TSX_LOADER}`, CLI, ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr })
     })
   })
