@@ -26,6 +26,8 @@ export interface DatabaseOptions {
   url?: string | undefined
   /** PGlite data directory; 'memory://' keeps it in memory (tests) */
   dataDir: string
+  /** PGlite only: start from this data directory, as PGlite's dumpDataDir wrote it (tests start from a migrated one) */
+  loadDataDir?: Blob | undefined
   poolMax?: number
   /** called with every statement drizzle sends (text and parameters): SQL tracing, and the tests' plan checks */
   logQuery?: (query: string, params: unknown[]) => void
@@ -49,7 +51,7 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     }
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true })
-  const client = await PGlite.create(options.dataDir)
+  const client = await PGlite.create(options.dataDir, options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir })
   const db = drizzlePglite({ client, schema, ...logger(options) }) as unknown as Db
   return {
     db,

@@ -18,26 +18,55 @@ import {
   type NciRow
 } from '../../src/ctcae/nci-sheet.js'
 
+import { EXCERPT_PATH, FULL_SHEET_PATH, fullSheetSkip } from '../helpers/ctcae-sheet.js'
+
 // NCI CTCAE v5.0, sheet "CTCAE v5.0 Clean Copy" saved as CSV; the expected
 // values below are NCI's cells as listed in /work/shared/ctcae/SOURCE.md.
-const CSV_URL = new URL('../../../shared/ctcae/CTCAE_v5.0.csv', import.meta.url)
-const csv = readFileSync(CSV_URL, 'utf8')
+// Most checks read the committed excerpt; the whole-sheet ones need the sheet.
+const csv = readFileSync(EXCERPT_PATH, 'utf8')
 const rows = parseNciCsv(csv)
 const byTerm = (list: NciRow[], term: string): NciRow => {
   const row = list.find(r => r.term === term)
   if (row === undefined) throw new Error(`no ${term}`)
   return row
 }
+const fullSheet = (): NciRow[] => parseNciCsv(readFileSync(FULL_SHEET_PATH as string, 'utf8'))
 
-t.test('the NCI CSV: 837 terms in 26 SOCs', async t => {
-  t.equal(rows.length, 837)
-  t.equal(new Set(rows.map(r => r.meddraCode)).size, 837)
-  t.equal(new Set(rows.map(r => r.soc)).size, 26)
-  t.ok(rows.every(r => /^\d{8}$/.test(r.meddraCode)))
-  t.equal(rows.filter(r => r.navigationalNote !== null).length, 74)
+t.test('the NCI CSV: 837 terms in 26 SOCs', { skip: fullSheetSkip }, async t => {
+  const all = fullSheet()
+  t.equal(all.length, 837)
+  t.equal(new Set(all.map(r => r.meddraCode)).size, 837)
+  t.equal(new Set(all.map(r => r.soc)).size, 26)
+  t.ok(all.every(r => /^\d{8}$/.test(r.meddraCode)))
+  t.equal(all.filter(r => r.navigationalNote !== null).length, 74)
   // 838 records (header included) on 879 physical lines: 15 cells span lines.
-  t.equal(rows.at(-1)?.row, 838)
-  t.equal(rows.filter(r => Object.values(r.grades).some(g => g.includes('\n'))).length > 0, true)
+  t.equal(all.at(-1)?.row, 838)
+  t.equal(all.filter(r => Object.values(r.grades).some(g => g.includes('\n'))).length > 0, true)
+  assertUnique(all)
+  // Death NOS, Disease progression and Sudden death NOS are the only grade-5-only terms.
+  t.same(all.filter(r => Object.keys(r.grades).join() === '5').map(r => r.term), ['Death NOS', 'Disease progression', 'Sudden death NOS'])
+  // The 26 'Other, specify' terms have ' -' as their definition.
+  const other = all.filter(r => r.term.endsWith(' - Other, specify'))
+  t.equal(other.length, 26)
+  t.ok(other.every(r => r.definition === null))
+  t.equal(byTerm(all, 'Death NOS').row, 221)
+  t.equal(byTerm(all, 'Alopecia').row, 781)
+})
+
+t.test('the excerpt is NCI\'s records, unchanged', { skip: fullSheetSkip }, async t => {
+  const all = new Map(fullSheet().map(r => [r.meddraCode, r]))
+  t.same(rows.map(({ row: _, ...r }) => r), rows.map(r => {
+    const { row: _, ...full } = all.get(r.meddraCode) as NciRow
+    return full
+  }))
+})
+
+t.test('the excerpt: 11 records of the sheet, one with a cell on several lines', async t => {
+  t.equal(rows.length, 11)
+  t.same(rows.map(r => r.row), [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+  t.ok(rows.every(r => /^\d{8}$/.test(r.meddraCode)))
+  t.equal(rows.filter(r => r.navigationalNote !== null).length, 5)
+  t.equal(rows.filter(r => Object.values(r.grades).some(g => g.includes('\n'))).length, 2)
   assertUnique(rows)
 })
 
@@ -58,7 +87,7 @@ t.test('grades that exist, with NCI text', async t => {
   t.equal(death.meddraCode, '10011914')
   t.same(death.grades, { 5: 'Death' })
   t.equal(death.definition, 'Death that cannot be attributed to a CTCAE term associated with Grade 5.')
-  // Death NOS, Disease progression and Sudden death NOS are the only grade-5-only terms.
+  // The sheet's three grade-5-only terms.
   t.same(rows.filter(r => Object.keys(r.grades).join() === '5').map(r => r.term), ['Death NOS', 'Disease progression', 'Sudden death NOS'])
 })
 
@@ -69,10 +98,8 @@ t.test('cell text is kept verbatim', async t => {
     'Adult: Systolic BP 120 - 139 mm Hg or diastolic BP 80 - 89 mm Hg;\n\n' +
     'Pediatric: Systolic/diastolic BP >90th percentile but< 95th percentile;\n\n' +
     'Adolescent: BP \u2265120/80 even if < 95th percentile')
-  // The 26 'Other, specify' terms have ' -' as their definition.
-  const other = rows.filter(r => r.term.endsWith(' - Other, specify'))
-  t.equal(other.length, 26)
-  t.ok(other.every(r => r.definition === null))
+  // 'Other, specify' terms have ' -' as their definition.
+  t.equal(byTerm(rows, 'Blood and lymphatic system disorders - Other, specify').definition, null)
 })
 
 t.test('toCtcaeEntry keeps only the facts', async t => {
@@ -254,7 +281,11 @@ t.test('.xlsx: damaged or empty workbooks are refused', async t => {
 })
 
 t.test('readNciSheet reads CSV by content', async t => {
-  const got = await readNciSheet(CSV_URL.pathname)
+  t.same(await readNciSheet(EXCERPT_PATH), rows)
+})
+
+t.test('readNciSheet reads the whole sheet', { skip: fullSheetSkip }, async t => {
+  const got = await readNciSheet(FULL_SHEET_PATH as string)
   t.equal(got.length, 837)
-  t.same(got, rows)
+  t.same(got, fullSheet())
 })

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import t from 'tap'
 import { parseProtocol } from '../../src/domain/protocol.js'
 import { resolvePointer } from '../../src/lib/json-pointer.js'
@@ -6,17 +6,20 @@ import trials from '../../seeds/trials/index.js'
 import nct07295067 from '../../seeds/trials/NCT07295067.js'
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-// The trial records the seeds translate.
-const RECORDS = readdirSync(new URL('../../../shared/trials/', import.meta.url)).map(f => f.replace(/\.txt$/, '')).sort()
+// The trial records the seeds translate, beside the repository (CI) but not part of it.
+const RECORDS_DIR = new URL('../../../shared/trials/', import.meta.url)
 
-t.test('one seed per trial record, in index order', async t => {
-  t.same(trials.map(s => s.trialId).sort(), RECORDS)
+t.test('one seed per trial record', { skip: existsSync(RECORDS_DIR) ? false : 'the trial records (../shared/trials beside the repository) are not available' }, async t => {
+  t.same(trials.map(s => s.trialId).sort(), readdirSync(RECORDS_DIR).map(f => f.replace(/\.txt$/, '')).sort())
+})
+
+t.test('seeds in index order', async t => {
   t.same(trials.map(s => s.trialId), ['NCT07295067', 'NCT07101484', 'NCT06321198', 'NCT03123458', 'NCT06813157'])
 })
 
 // Each record's text, whitespace collapsed, for checking quotes against it.
 const recordText = (trialId: string) =>
-  readFileSync(new URL(`../../../shared/trials/${trialId}.txt`, import.meta.url), 'utf8').replace(/\s+/g, ' ')
+  readFileSync(new URL(`${trialId}.txt`, RECORDS_DIR), 'utf8').replace(/\s+/g, ' ')
 
 for (const seed of trials) {
   t.test(`${seed.trialId}: every assumption names a value of the parsed protocol`, async t => {
@@ -39,7 +42,7 @@ for (const seed of trials) {
     })
   })
 
-  t.test(`${seed.trialId}: every source quote is the record's words`, async t => {
+  t.test(`${seed.trialId}: every source quote is the record's words`, { skip: existsSync(RECORDS_DIR) ? false : 'the trial records (../shared/trials beside the repository) are not available' }, async t => {
     const text = recordText(seed.trialId)
     const r = parseProtocol(seed.protocol)
     t.ok(r.ok, 'protocol parses')
