@@ -26,7 +26,7 @@ export async function selectRows<T> (db: Queryable, query: Query): Promise<T[]> 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /** Statement text that `statement` inserts as it is (a column list), not as a parameter. */
-export class Raw {
+class Raw {
   constructor (readonly text: string) {}
 }
 

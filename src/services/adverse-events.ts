@@ -1,8 +1,10 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type Query, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertRows, send, together } from '../../db/statements.js'
+import { insertAe, insertAeVersion } from '../../db/repos/adverse-events.js'
+import { readAdministrations, readParticipantState } from '../../db/repos/participants.js'
+import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
@@ -12,7 +14,7 @@ import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { conflict, notFound, unprocessable } from '../http/problem.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { addClassified, dependsOnOtherAes, findAdministrations, findParticipant, reclassifyParticipant } from './classification.js'
+import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 
@@ -175,20 +177,20 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
 }
 
 /** The AE as it now stands, and the statement that keeps it as its next version. */
-function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Query } {
+function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Write } {
   const record = aeRecord(row)
   return {
     record,
-    insert: insertRows(adverseEventVersions, [{
+    insert: insertAeVersion({
       trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
-    }])
+    })
   }
 }
 
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
 function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
   const { record, insert } = versionOf(ctx, row, reason)
-  ctx.defer(send(ctx.tx, insert))
+  ctx.defer(sendWrite(ctx.tx, insert))
   return record
 }
 
@@ -215,8 +217,8 @@ export async function createAe (
   const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
   // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
-    findParticipant(tx, trialId, input.participantId),
-    findAdministrations(tx, trialId, input.participantId),
+    readParticipantState(tx, trialId, input.participantId),
+    readAdministrations(tx, trialId, input.participantId),
     input.externalId === undefined
       ? undefined
       : tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
@@ -280,10 +282,10 @@ export async function createAe (
       }
       const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
       let row: AeRow
-      let writes: Query[] = []
+      let writes: Write[] = []
       if (dependsOnOtherAes(protocol.dltDefinition)) {
         // The new AE may change the verdicts of the participant's others: all are classified again.
-        ctx.defer(send(ctx.tx, insertRows(adverseEvents, [unclassified])))
+        ctx.defer(sendWrite(ctx.tx, insertAe(unclassified)))
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
         const added = addClassified(unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
@@ -294,7 +296,7 @@ export async function createAe (
       const { record, insert } = versionOf(ctx, row, null)
       const audit = ctx.auditStatement({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
       // The AE, its participant's summary, its first version and its audit row: distinct rows, one statement.
-      ctx.defer(send(ctx.tx, together([...writes, insert, audit])))
+      ctx.defer(sendWrites(ctx.tx, [...writes, insert, audit]))
       return { statusCode: 201, body: aeView(row) }
     }, seen), prefetch)
   return value
@@ -322,7 +324,7 @@ export async function patchAe (
     // A patch that changes nothing makes no version (RFC 7396 applied to what is already there).
     if (changed.length === 0) return aeView(before)
 
-    const participant = await findParticipant(ctx.tx, trialId, before.participantId)
+    const participant = await readParticipantState(ctx.tx, trialId, before.participantId)
     const ctcae = resolveCtcae(dictionary, {
       meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
     })

@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm'
+import { trialStatus } from '../schema.js'
+import type { Queryable, Tx } from '../client.js'
+import { columnsOf, insertRows, selectRows, statement } from '../statements.js'
+import type { TrialStatus } from '../../src/domain/status.js'
+import type { Write } from './writes.js'
+
+export type StatusRow = typeof trialStatus.$inferSelect
+
+/** The status as stored and served: the participant-level rows live only in the decision snapshots. */
+export type StoredStatus = Omit<TrialStatus, 'participants'>
+
+export async function readStatusRow (db: Queryable, trialId: string): Promise<StatusRow | undefined> {
+  const [row] = await selectRows<StatusRow>(db, statement`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`)
+  return row
+}
+
+/** Stores the trial's status, replacing the one stored. */
+export const upsertStatus = (row: typeof trialStatus.$inferInsert): Write => insertRows(trialStatus, [row], `on conflict (trial_id) do update set
+      status = excluded.status, decision_id = excluded.decision_id, evaluated_at = excluded.evaluated_at, next_change_at = excluded.next_change_at`)
+
+export interface StoredStatusRow { status: StoredStatus, decisionId: string, nextChangeAt: string | null, protocolVersion: number }
+
+/** The stored status row of a trial, with the protocol version in force: the hottest read of the service. */
+export async function readStoredStatus (db: Queryable, trialId: string): Promise<StoredStatusRow | undefined> {
+  const [row] = await selectRows<StoredStatusRow>(db, statement`select s.status, s.decision_id as "decisionId",
+      s.next_change_at as "nextChangeAt", t.protocol_version as "protocolVersion"
+    from trial_status s join trials t on t.trial_id = s.trial_id where s.trial_id = ${trialId}`)
+  return row
+}
+
+/** NOTIFY on `channel`: delivered to every listener when the transaction commits. */
+export const notify = (tx: Tx, channel: string, payload: string): Promise<unknown> =>
+  tx.execute(sql`select pg_notify(${channel}, ${payload})`).execute()

@@ -1,0 +1,17 @@
+import { trials } from '../schema.js'
+import type { Queryable, Tx } from '../client.js'
+import { columnsOf, selectRows, statement } from '../statements.js'
+
+export type TrialRow = typeof trials.$inferSelect
+
+/** The trial row, locked FOR UPDATE until the transaction ends: what serialises a trial's clinical writes. */
+export async function lockTrial (tx: Tx, trialId: string): Promise<TrialRow | undefined> {
+  const [trial] = await selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`)
+  return trial
+}
+
+/** The trial row as this transaction sees it. */
+export async function readTrial (db: Queryable, trialId: string): Promise<TrialRow | undefined> {
+  const [trial] = await selectRows<TrialRow>(db, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`)
+  return trial
+}
