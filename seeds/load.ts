@@ -2,7 +2,7 @@ import { inArray } from 'drizzle-orm'
 import { trials as trialTable } from '../db/schema.js'
 import type { Db } from '../db/client.js'
 import type { Principal } from '../src/auth/roles.js'
-import { AppError } from '../src/http/problem.js'
+import { AppError } from '../src/lib/errors.js'
 import { createTrial } from '../src/services/trials.js'
 import { trials, type TrialSeed } from './trials/index.js'
 

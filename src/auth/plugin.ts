@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createVerifier, TokenError } from 'fast-jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { AppError } from '../http/problem.js'
+import { AppError } from '../lib/errors.js'
 import { claimsSchema, ID_PATTERN, toPrincipal, type Principal, type Role } from './roles.js'
 import { dmcUnblinded } from './blinding.js'
 

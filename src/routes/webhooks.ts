@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { webhooks } from '../../db/schema.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import { clinicalWrite } from '../services/clinical-write.js'
 import { trialParams } from './params.js'
 

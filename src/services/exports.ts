@@ -11,7 +11,7 @@ import {
   BUNDLE_END, adverseEventResource, bundleEntry, bundleStart, patientResource, researchStudyResource, researchSubjectResource,
   type FhirAe, type ParticipantFacts
 } from '../domain/fhir.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import type { AeRecord } from './adverse-events.js'
 
 // Exports stream: AEs are read in keyset pages on (participant_id, ae_id),

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import { idempotencyKeys } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
 import { canonicalJson } from '../lib/canonical-json.js'
-import { AppError } from '../http/problem.js'
+import { AppError } from '../lib/errors.js'
 import type { Pipeline } from './pipeline.js'
 
 export interface StoredResponse<T> { statusCode: number, body: T, replayed: boolean }

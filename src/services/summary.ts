@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js'
 import { readAuditSeq } from '../../db/repos/audit.js'
 import { readSummaryTables, type GroupRow, type Tables } from '../../db/repos/summary.js'
 import type { TrialStatus } from '../domain/status.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import { currentStatus } from './status.js'
 
 /** The status now (DLT windows closed by time included). */
