@@ -5,7 +5,7 @@ import { decisions } from '../../db/schema.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { notFound } from '../lib/errors.js'
 import { currentStatus } from '../services/status.js'
-import { SHUTDOWN } from '../services/decision-bus.js'
+import { SHUTDOWN } from '../plugins/decision-bus.js'
 import { trialParams } from './params.js'
 import { statusSchema } from './status-schemas.js'
 

@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto'
 import { and, asc, eq, isNull, lte } from 'drizzle-orm'
-import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
 import { outbox, webhooks } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
 
@@ -63,18 +61,3 @@ export async function deliverDue (db: Db, now = new Date()): Promise<number> {
     return due.length
   })
 }
-
-/** Polls the outbox every second while the app runs. */
-async function webhookDelivery (app: FastifyInstance, options: { intervalMs?: number }): Promise<void> {
-  let running: Promise<unknown> = Promise.resolve()
-  const timer = setInterval(() => {
-    running = running.then(() => deliverDue(app.db)).catch((err: unknown) => { app.log.warn({ err }, 'webhook delivery failed') })
-  }, options.intervalMs ?? 1_000)
-  timer.unref()
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    await running
-  })
-}
-
-export const webhookDeliveryPlugin = fp(webhookDelivery, { name: 'webhook-delivery', fastify: '5.x' })
