@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm'
 import { trials } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { columnsOf, selectRows, statement } from '../statements.js'
@@ -14,4 +15,9 @@ export async function lockTrial (tx: Tx, trialId: string): Promise<TrialRow | un
 export async function readTrial (db: Queryable, trialId: string): Promise<TrialRow | undefined> {
   const [trial] = await selectRows<TrialRow>(db, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`)
   return trial
+}
+
+/** Holds the trial (pause, terminate) or lifts its hold (null), as a DMC decided. */
+export async function setDmcHold (db: Queryable, trialId: string, hold: 'pause' | 'terminate' | null, at: string): Promise<void> {
+  await db.update(trials).set({ dmcHold: hold, updatedAt: at }).where(eq(trials.trialId, trialId))
 }
