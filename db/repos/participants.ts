@@ -4,7 +4,7 @@ import { selectRows, statement, updateRows } from '../statements.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'
 import type { Write } from './writes.js'
 
-/** A participant as the AE write path needs it: its site, dose, dates and DLT summary, in any site. */
+/** A participant as the AE write path needs it: its site, dose, dates and DLT summary, whatever its site (the caller checks scope). */
 export interface ParticipantState {
   siteId: string
   doseLevel: number
@@ -19,7 +19,7 @@ export interface ParticipantState {
   saeCount: number
 }
 
-export async function readParticipantState (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
+export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
   const [found] = await selectRows<ParticipantState>(db, statement`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
       enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
       pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"

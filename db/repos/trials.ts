@@ -21,3 +21,9 @@ export async function readTrial (db: Queryable, trialId: string): Promise<TrialR
 export async function setDmcHold (db: Queryable, trialId: string, hold: 'pause' | 'terminate' | null, at: string): Promise<void> {
   await db.update(trials).set({ dmcHold: hold, updatedAt: at }).where(eq(trials.trialId, trialId))
 }
+
+/** The trial row as drizzle maps it (undefined when there is no such trial). */
+export async function findTrial (db: Queryable, trialId: string): Promise<TrialRow | undefined> {
+  const [row] = await db.select().from(trials).where(eq(trials.trialId, trialId))
+  return row
+}

@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
+import { adjudications, adverseEvents, adverseEventVersions, participants } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
 import { insertAe, insertAeVersion } from '../../db/repos/adverse-events.js'
-import { readAdministrations, readParticipantState } from '../../db/repos/participants.js'
+import { readAdministrations, readParticipantStateAnySite } from '../../db/repos/participants.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
@@ -16,9 +16,9 @@ import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
+import { requireTrial } from './trials.js'
 
 type AeRow = typeof adverseEvents.$inferSelect
-type TrialRow = typeof trials.$inferSelect
 
 export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
@@ -156,17 +156,6 @@ async function visibleAe (db: Queryable, trialId: string, aeId: string, principa
   return row
 }
 
-/**
- * The trial (404 when absent). Who may read its participant-level records
- * (the DMC only where the protocol unblinds it) is the route's declared
- * access, enforced by the auth plugin before the handler runs.
- */
-async function existingTrial (db: Queryable, trialId: string): Promise<TrialRow> {
-  const [trial] = await db.select().from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw notFound('Trial')
-  return trial
-}
-
 /** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
 async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
@@ -216,7 +205,7 @@ export async function createAe (
   const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
   // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
-    readParticipantState(tx, trialId, input.participantId),
+    readParticipantStateAnySite(tx, trialId, input.participantId),
     readAdministrations(tx, trialId, input.participantId),
     input.externalId === undefined
       ? undefined
@@ -323,7 +312,7 @@ export async function patchAe (
     // A patch that changes nothing makes no version (RFC 7396 applied to what is already there).
     if (changed.length === 0) return aeView(before)
 
-    const participant = await readParticipantState(ctx.tx, trialId, before.participantId)
+    const participant = await readParticipantStateAnySite(ctx.tx, trialId, before.participantId)
     const ctcae = resolveCtcae(dictionary, {
       meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
     })
@@ -406,12 +395,12 @@ export async function adjudicateAe (
 }
 
 export async function getAe (db: Db, trialId: string, aeId: string, principal: Principal): Promise<AeView> {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   return aeView(await visibleAe(db, trialId, aeId, principal))
 }
 
 export async function aeHistory (db: Db, trialId: string, aeId: string, principal: Principal, page: { limit: number, after?: number | undefined }) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   await visibleAe(db, trialId, aeId, principal)
   const rows = await db.select().from(adverseEventVersions).where(and(
     eq(adverseEventVersions.trialId, trialId),
@@ -438,7 +427,7 @@ const canonicalSoc = (dictionary: CtcaeDictionary, soc: string) =>
   dictionary.socs().find((s) => normaliseTerm(s) === normaliseTerm(soc)) ?? soc
 
 export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, f: AeListFilters) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   const ae = adverseEvents
   const conditions: (SQL | undefined)[] = [
     eq(ae.trialId, trialId),
@@ -490,7 +479,7 @@ export async function listSaeReports (
   db: Db, trialId: string, principal: Principal,
   q: { dueBefore?: string | undefined, limit: number, after?: [string, string, string] | undefined, now: string }
 ) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   const rows = await db.select().from(adverseEvents).where(and(
     eq(adverseEvents.trialId, trialId),
     isNull(adverseEvents.nullifiedAt),

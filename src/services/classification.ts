@@ -1,6 +1,6 @@
 import type { toxicityCounts } from '../../db/schema.js'
 import { insertAe, readLiveAes, updateAe, type AeRow } from '../../db/repos/adverse-events.js'
-import { readAdministrations, readParticipantState, updateParticipantSummary, type ParticipantState } from '../../db/repos/participants.js'
+import { readAdministrations, readParticipantStateAnySite, updateParticipantSummary, type ParticipantState } from '../../db/repos/participants.js'
 import { addToxicityCounts } from '../../db/repos/summary.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Pipeline } from './pipeline.js'
@@ -104,7 +104,7 @@ export async function reclassifyParticipant (
   const { tx, defer } = pipeline
   const [admins, person, aes] = await Promise.all([
     readAdministrations(tx, trialId, participantId),
-    readParticipantState(tx, trialId, participantId),
+    readParticipantStateAnySite(tx, trialId, participantId),
     readLiveAes(tx, trialId, participantId)
   ])
   if (person === null) throw new Error(`participant ${participantId} of ${trialId} is missing`)

@@ -1,11 +1,12 @@
 import { and, desc, eq, lte } from 'drizzle-orm'
-import { decisions, trials } from '../../db/schema.js'
+import { decisions } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
 import { readAuditSeq } from '../../db/repos/audit.js'
 import { readSummaryTables, type GroupRow, type Tables } from '../../db/repos/summary.js'
 import type { TrialStatus } from '../domain/status.js'
 import { notFound } from '../lib/errors.js'
 import { currentStatus } from './status.js'
+import { requireTrial } from './trials.js'
 
 /** The status now (DLT windows closed by time included). */
 async function statusNow (db: Db, trialId: string): Promise<{ protocolVersion: number, status: Pick<TrialStatus, 'doseLevels'> }> {
@@ -16,8 +17,7 @@ async function statusNow (db: Db, trialId: string): Promise<{ protocolVersion: n
 
 /** The status as it stood at `asOf`: the latest decision taken by then. */
 async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ protocolVersion: number, status: Pick<TrialStatus, 'doseLevels'> }> {
-  const [trial] = await db.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw notFound('Trial')
+  await requireTrial(db, trialId)
   const [decision] = await db.select({ snapshot: decisions.snapshot, protocolVersion: decisions.protocolVersion }).from(decisions)
     .where(and(eq(decisions.trialId, trialId), lte(decisions.at, asOf))).orderBy(desc(decisions.at)).limit(1)
   if (decision === undefined) throw notFound('Trial status at that instant')
