@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { trialStatus } from '../schema.js'
+import { decisions, trialStatus } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { columnsOf, insertRows, selectRows, statement } from '../statements.js'
 import type { TrialStatus } from '../../src/domain/status.js'
@@ -32,3 +32,6 @@ export async function readStoredStatus (db: Queryable, trialId: string): Promise
 /** NOTIFY on `channel`: delivered to every listener when the transaction commits. */
 export const notify = (tx: Tx, channel: string, payload: string): Promise<unknown> =>
   tx.execute(sql`select pg_notify(${channel}, ${payload})`).execute()
+
+/** Appends a decision record; issued at once (for a pipeline's defer). */
+export const insertDecision = (tx: Tx, row: typeof decisions.$inferInsert): Promise<unknown> => tx.insert(decisions).values(row).execute()

@@ -27,3 +27,8 @@ export async function findTrial (db: Queryable, trialId: string): Promise<TrialR
   const [row] = await db.select().from(trials).where(eq(trials.trialId, trialId))
   return row
 }
+
+/** Locks the trial row FOR UPDATE without reading it. */
+export async function lockTrialId (tx: Tx, trialId: string): Promise<void> {
+  await tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
+}

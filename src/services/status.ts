@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto'
-import { eq } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { decisions, outbox, trials } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import { readSafetySignals } from '../../db/repos/adverse-events.js'
 import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
-import { notify, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
-import { readTrial } from '../../db/repos/trials.js'
-import { readActiveWebhookIds } from '../../db/repos/webhooks.js'
+import { insertDecision, notify, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
+import { lockTrialId, readTrial } from '../../db/repos/trials.js'
+import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -76,7 +74,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const decisionId = changed ? uuidv7() : stored.decisionId
   if (changed) {
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, dmcHold: trial.dmcHold }
-    defer(tx.insert(decisions).values({
+    defer(insertDecision(tx, {
       trialId,
       decisionId,
       at: asOf,
@@ -87,9 +85,9 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
       nextDoseLevel: status.decision.nextDoseLevel,
       snapshot,
       serviceVersion: SERVICE_VERSION
-    }).execute())
+    }))
     const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
-    if (hooks.length > 0) defer(tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))).execute())
+    if (hooks.length > 0) defer(insertOutbox(tx, hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))))
     // Delivered to every instance's SSE subscribers when the transaction commits.
     defer(notify(tx, STATUS_CHANNEL, `${trialId} ${decisionId}`))
   }
@@ -116,7 +114,7 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await pipelinedTransaction(db, async (pipeline) => {
-    await pipeline.tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
+    await lockTrialId(pipeline.tx, trialId)
     return await statusInTransaction(pipeline, trialId, asOf)
   })
 }
