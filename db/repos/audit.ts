@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
 import { auditLog } from '../schema.js'
 import type { Db, Queryable } from '../client.js'
 import { insertRows, selectRows, statement } from '../statements.js'
@@ -23,4 +23,16 @@ export async function readAuditSeq (db: Db, trialId: string): Promise<number> {
   let head = preparedHeads.get(db)
   if (head === undefined) preparedHeads.set(db, head = auditSeqQuery(db))
   return (await head.execute({ trialId }))[0]?.seq ?? 0
+}
+
+export interface AuditFilter { trialId: string, entity?: string | undefined, entityId?: string | undefined, afterSeq?: number | undefined }
+
+/** A page of a trial's audit chain in order, optionally of one entity; `limit` rows at most. */
+export async function readAuditPage (db: Queryable, f: AuditFilter, limit: number): Promise<Array<typeof auditLog.$inferSelect>> {
+  return await db.select().from(auditLog).where(and(
+    eq(auditLog.trialId, f.trialId),
+    f.entity === undefined ? undefined : eq(auditLog.entity, f.entity),
+    f.entityId === undefined ? undefined : eq(auditLog.entityId, f.entityId),
+    f.afterSeq === undefined ? undefined : gt(auditLog.seq, f.afterSeq)
+  )).orderBy(asc(auditLog.seq)).limit(limit)
 }

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm'
 import { decisions, dmcDecisions, trialStatus } from '../schema.js'
 import type { Queryable } from '../client.js'
 
@@ -17,4 +17,19 @@ export async function readDecisionSnapshot (db: Queryable, trialId: string, deci
 
 export async function insertDmcDecision (db: Queryable, row: typeof dmcDecisions.$inferInsert): Promise<void> {
   await db.insert(dmcDecisions).values(row)
+}
+
+export type DecisionRow = typeof decisions.$inferSelect
+
+/** A page of the trial's decisions, newest first, before the decision `before` (all when undefined); `limit` rows at most. */
+export async function readDecisionsPage (db: Queryable, trialId: string, before: string | undefined, limit: number): Promise<DecisionRow[]> {
+  return await db.select().from(decisions)
+    .where(and(eq(decisions.trialId, trialId), before === undefined ? undefined : lt(decisions.decisionId, before)))
+    .orderBy(desc(decisions.decisionId)).limit(limit)
+}
+
+/** The ids of the trial's decisions after `after`, oldest first (ids are time-ordered UUIDv7s). */
+export async function readDecisionIdsAfter (db: Queryable, trialId: string, after: string): Promise<Array<{ decisionId: string }>> {
+  return await db.select({ decisionId: decisions.decisionId }).from(decisions)
+    .where(and(eq(decisions.trialId, trialId), gt(decisions.decisionId, after))).orderBy(asc(decisions.decisionId))
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod'
-import { and, desc, eq, lt } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { decisions } from '../../db/schema.js'
+import { readDecisionsPage } from '../../db/repos/decisions.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { notFound } from '../lib/errors.js'
@@ -46,9 +45,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const { trialId } = request.params
     await requireTrial(app.db, trialId)
     const after = decodeCursor(request.query.cursor, z.tuple([z.uuid()]))
-    const rows = await app.db.select().from(decisions)
-      .where(and(eq(decisions.trialId, trialId), after === undefined ? undefined : lt(decisions.decisionId, after[0])))
-      .orderBy(desc(decisions.decisionId)).limit(request.query.limit + 1)
+    const rows = await readDecisionsPage(app.db, trialId, after?.[0], request.query.limit + 1)
     return page(rows, request.query.limit, (r) => ({
       decisionId: r.decisionId,
       at: new Date(r.at).toISOString(),
