@@ -11,8 +11,13 @@ export async function readChainHead (db: Queryable, trialId: string): Promise<st
   return row?.head ?? null
 }
 
-/** Appends a row to a trial's audit chain. */
+/** Appends a row to a trial's audit chain: the statement, for the caller to send with its other writes. */
 export const insertAuditRow = (row: typeof auditLog.$inferInsert): Write => insertRows(auditLog, [row])
+
+/** Appends a row to a trial's audit chain now. */
+export async function insertAuditRowNow (db: Queryable, row: typeof auditLog.$inferInsert): Promise<void> {
+  await db.insert(auditLog).values(row)
+}
 
 const preparedHeads = new WeakMap<Db, ReturnType<typeof auditSeqQuery>>()
 const auditSeqQuery = (db: Db) => db.select({ seq: auditLog.seq }).from(auditLog)

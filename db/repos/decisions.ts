@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, lte } from 'drizzle-orm'
 import { decisions, dmcDecisions, trialStatus } from '../schema.js'
 import type { Queryable } from '../client.js'
 
@@ -32,4 +32,11 @@ export async function readDecisionsPage (db: Queryable, trialId: string, before:
 export async function readDecisionIdsAfter (db: Queryable, trialId: string, after: string): Promise<Array<{ decisionId: string }>> {
   return await db.select({ decisionId: decisions.decisionId }).from(decisions)
     .where(and(eq(decisions.trialId, trialId), gt(decisions.decisionId, after))).orderBy(asc(decisions.decisionId))
+}
+
+/** The latest decision taken by `asOf`: its snapshot and protocol version. */
+export async function readDecisionAt (db: Queryable, trialId: string, asOf: string): Promise<{ snapshot: unknown, protocolVersion: number } | undefined> {
+  const [decision] = await db.select({ snapshot: decisions.snapshot, protocolVersion: decisions.protocolVersion }).from(decisions)
+    .where(and(eq(decisions.trialId, trialId), lte(decisions.at, asOf))).orderBy(desc(decisions.at)).limit(1)
+  return decision
 }

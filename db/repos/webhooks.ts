@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, isNull, lte } from 'drizzle-orm'
 import { outbox, webhooks } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { selectRows, statement } from '../statements.js'
@@ -27,4 +27,17 @@ export async function deactivateWebhook (db: Queryable, trialId: string, webhook
   const [row] = await db.update(webhooks).set({ active: false })
     .where(and(eq(webhooks.trialId, trialId), eq(webhooks.webhookId, webhookId))).returning()
   return row
+}
+
+/** Up to `limit` undelivered outbox rows due by `now`, with their webhook; locked, skipping rows another instance holds. */
+export async function claimDueDeliveries (tx: Tx, now: string, limit: number) {
+  return await tx.select({ row: outbox, url: webhooks.url, secret: webhooks.secret }).from(outbox)
+    .innerJoin(webhooks, and(eq(webhooks.trialId, outbox.trialId), eq(webhooks.webhookId, outbox.webhookId)))
+    .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, now)))
+    .orderBy(asc(outbox.nextAttemptAt)).limit(limit).for('update', { of: outbox, skipLocked: true })
+}
+
+/** Records a delivery attempt on one outbox row. */
+export async function updateOutbox (tx: Tx, trialId: string, outboxId: string, values: Partial<typeof outbox.$inferInsert>): Promise<void> {
+  await tx.update(outbox).set(values).where(and(eq(outbox.trialId, trialId), eq(outbox.outboxId, outboxId)))
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
-import { and, asc, eq, gt } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { auditLog } from '../../db/schema.js'
+import type { auditLog } from '../../db/schema.js'
 import type { Queryable, Tx } from '../../db/client.js'
-import { readChainHead } from '../../db/repos/audit.js'
+import { insertAuditRowNow, readAuditPage, readChainHead } from '../../db/repos/audit.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import type { Principal } from '../auth/roles.js'
 
@@ -80,7 +79,7 @@ export function chainRow (trialId: string, principal: Principal, entry: AuditEnt
  */
 export async function appendAudit (tx: Tx, trialId: string, principal: Principal, entry: AuditEntry, at = new Date().toISOString()): Promise<void> {
   const head = await readChainHead(tx, trialId)
-  await tx.insert(auditLog).values(chainRow(trialId, principal, entry, at, parseChainHead(head)).row)
+  await insertAuditRowNow(tx, chainRow(trialId, principal, entry, at, parseChainHead(head)).row)
 }
 
 export interface ChainVerdict {
@@ -96,9 +95,7 @@ export async function verifyChain (db: Queryable, trialId: string): Promise<Chai
   let checked = 0
   let after = 0
   for (;;) {
-    const page = await db.select().from(auditLog)
-      .where(and(eq(auditLog.trialId, trialId), gt(auditLog.seq, after)))
-      .orderBy(asc(auditLog.seq)).limit(1000)
+    const page = await readAuditPage(db, { trialId, afterSeq: after }, 1000)
     for (const row of page) {
       const problem = row.seq !== checked + 1
         ? `sequence gap: expected ${checked + 1}`

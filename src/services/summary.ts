@@ -1,7 +1,6 @@
-import { and, desc, eq, lte } from 'drizzle-orm'
-import { decisions } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
 import { readAuditSeq } from '../../db/repos/audit.js'
+import { readDecisionAt } from '../../db/repos/decisions.js'
 import { readSummaryTables, type GroupRow, type Tables } from '../../db/repos/summary.js'
 import type { TrialStatus } from '../domain/status.js'
 import { notFound } from '../lib/errors.js'
@@ -18,8 +17,7 @@ async function statusNow (db: Db, trialId: string): Promise<{ protocolVersion: n
 /** The status as it stood at `asOf`: the latest decision taken by then. */
 async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ protocolVersion: number, status: Pick<TrialStatus, 'doseLevels'> }> {
   await requireTrial(db, trialId)
-  const [decision] = await db.select({ snapshot: decisions.snapshot, protocolVersion: decisions.protocolVersion }).from(decisions)
-    .where(and(eq(decisions.trialId, trialId), lte(decisions.at, asOf))).orderBy(desc(decisions.at)).limit(1)
+  const decision = await readDecisionAt(db, trialId, asOf)
   if (decision === undefined) throw notFound('Trial status at that instant')
   return { protocolVersion: decision.protocolVersion, status: (decision.snapshot as { status: TrialStatus }).status }
 }

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto'
-import { and, asc, eq, isNull, lte } from 'drizzle-orm'
-import { outbox, webhooks } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
+import { claimDueDeliveries, updateOutbox } from '../../db/repos/webhooks.js'
 
 const BATCH = 20
 const MAX_ATTEMPTS = 12
@@ -22,10 +21,7 @@ export const signature = (secret: string, timestamp: string, body: string): stri
  */
 export async function deliverDue (db: Db, now = new Date()): Promise<number> {
   return await db.transaction(async (tx) => {
-    const due = await tx.select({ row: outbox, url: webhooks.url, secret: webhooks.secret }).from(outbox)
-      .innerJoin(webhooks, and(eq(webhooks.trialId, outbox.trialId), eq(webhooks.webhookId, outbox.webhookId)))
-      .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, now.toISOString())))
-      .orderBy(asc(outbox.nextAttemptAt)).limit(BATCH).for('update', { of: outbox, skipLocked: true })
+    const due = await claimDueDeliveries(tx, now.toISOString(), BATCH)
     for (const { row, url, secret } of due) {
       const body = JSON.stringify(row.payload)
       const timestamp = String(Math.floor(now.getTime() / 1000))
@@ -48,7 +44,7 @@ export async function deliverDue (db: Db, now = new Date()): Promise<number> {
         error = (e as Error).message
       }
       const attempts = row.attempts + 1
-      await tx.update(outbox).set(error === null
+      await updateOutbox(tx, row.trialId, row.outboxId, error === null
         ? { attempts, deliveredAt: new Date().toISOString(), lastError: null }
         : {
             attempts,
@@ -56,7 +52,6 @@ export async function deliverDue (db: Db, now = new Date()): Promise<number> {
             // After the last attempt the row stays undelivered with its error, visible to operators.
             nextAttemptAt: new Date(now.getTime() + (attempts >= MAX_ATTEMPTS ? 3_153_600_000_000 : retryDelayMs(attempts))).toISOString()
           })
-        .where(and(eq(outbox.trialId, row.trialId), eq(outbox.outboxId, row.outboxId)))
     }
     return due.length
   })
