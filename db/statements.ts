@@ -26,7 +26,7 @@ export async function selectRows<T> (db: Queryable, query: Query): Promise<T[]> 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /** Statement text that `statement` inserts as it is (a column list), not as a parameter. */
-export class Raw {
+class Raw {
   constructor (readonly text: string) {}
 }
 
@@ -39,6 +39,9 @@ export function statement (strings: TemplateStringsArray, ...values: unknown[]):
   })
   return { sql: text, params }
 }
+
+/** SQL text made from code constants (never from input), for `statement` to insert as it is. */
+export const constantText = (text: string): Raw => new Raw(text)
 
 const columnLists = new WeakMap<PgTable, Raw>()
 

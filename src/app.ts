@@ -5,23 +5,24 @@ import rateLimit from '@fastify/rate-limit'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { serializerCompiler } from './http/serializer.js'
 import type { Config } from './config.js'
-import { openDatabase, type Database, type Db } from '../db/client.js'
-import { migrate } from '../db/migrate.js'
+import type { Database } from '../db/client.js'
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { registerInputGuards } from './http/input-guards.js'
 import { loggerOptions, registerRequestLogging } from './http/logging.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
-import { openapiPlugin } from './http/openapi.js'
-import { authPlugin } from './auth/plugin.js'
+import { fastifySSE } from '@fastify/sse'
+import { databasePlugin } from './plugins/database.js'
+import { authPlugin } from './plugins/auth.js'
+import { openapiPlugin } from './plugins/openapi.js'
+import { ctcaePlugin } from './plugins/ctcae.js'
+import { decisionBusPlugin } from './plugins/decision-bus.js'
+import { webhookDeliveryPlugin } from './plugins/webhook-delivery.js'
 import { verificationKeys } from './auth/keys.js'
 import { registerRoutes } from './routes/index.js'
-import { loadSeeds } from '../seeds/load.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
-    database: Database
-    db: Db
   }
 }
 
@@ -63,25 +64,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     done()
   })
 
-  const database = options.database ?? await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    poolMax: config.DB_POOL_MAX
-  })
   app.decorate('config', config)
-  app.decorate('database', database)
-  app.decorate('db', database.db)
-  if (options.database === undefined) app.addHook('onClose', async () => { await database.close() })
-
-  if (config.MIGRATE_ON_START) {
-    const state = await migrate(database.db)
-    app.log.info({ applied: state.applied, latest: state.latest?.hash }, 'database migrations checked')
-  }
-  // Default: seed the embedded database (a local try-out), never a server database unless asked.
-  if (config.SEED_ON_START ?? config.DATABASE_URL === undefined) {
-    const { created, amended } = await loadSeeds(database.db)
-    app.log.info({ created, amended }, 'seed trials checked')
-  }
+  await app.register(databasePlugin, { database: options.database })
 
   registerErrorHandling(app)
   registerRequestLogging(app)
@@ -102,6 +86,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     keyGenerator: (request) => request.principal === null ? `ip:${request.ip}` : `sub:${request.principal.sub}`
   })
   await app.register(openapiPlugin)
+  await app.register(ctcaePlugin)
+  await app.register(decisionBusPlugin)
+  // Comment heartbeats every 15 s keep proxies from closing idle event streams.
+  await app.register(fastifySSE, { heartbeatInterval: 15_000 })
+  await app.register(webhookDeliveryPlugin)
   await registerRoutes(app)
 
   return app

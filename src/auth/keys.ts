@@ -1,7 +1,7 @@
 import buildGetJwks from 'get-jwks'
 import type { Config } from '../config.js'
 import { resolveJwtSecret } from './secret.js'
-import type { AuthOptions } from './plugin.js'
+import type { AuthOptions } from '../plugins/auth.js'
 
 /**
  * How tokens are verified: RS256/ES256 against the identity provider's JWKS

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from './problem.js'
+import { AppError } from '../lib/errors.js'
 
 // Optimistic concurrency (contract: "Resources that can change carry version
 // and an ETag; a change needs If-Match (missing: 428, stale: 412)").
@@ -18,13 +18,4 @@ export function ifMatchVersion (request: FastifyRequest): number {
     throw new AppError(428, 'precondition-required', 'This change needs an If-Match header with the ETag of the version it was based on')
   }
   return Number(match[1])
-}
-
-/** 412 unless the client's If-Match names the current version. */
-export function assertCurrentVersion (expected: number, current: number): void {
-  if (expected !== current) {
-    throw new AppError(412, 'precondition-failed', `If-Match names version ${expected} but the current version is ${current}; fetch it again and reapply the change`, {
-      extensions: { currentVersion: current }
-    })
-  }
 }

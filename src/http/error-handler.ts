@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { AppError, PROBLEM_CONTENT_TYPE, pointerToken, problem, type FieldError, type Problem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, pointerToken, problem, type Problem } from './problem.js'
+import { AppError, type FieldError } from '../lib/errors.js'
 
 // Fastify's own error codes that are the client's fault, mapped to a problem type.
 const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { AppError, pointerToken, type FieldError } from './problem.js'
+import { pointerToken } from './problem.js'
+import { AppError, type FieldError } from '../lib/errors.js'
 
 /** Deepest nesting of objects and arrays a request body may have. */
 export const MAX_JSON_DEPTH = 32

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppError } from './problem.js'
+import { AppError } from '../lib/errors.js'
 
 // Lists: ?limit= (default 50, max 500) and an opaque ?cursor= carrying the
 // sort key of the last item returned (keyset pagination: stable under inserts).

@@ -7,8 +7,6 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 export const problemType = (slug: string): string => `urn:dlt-safety:problem:${slug}`
 
-export interface FieldError { path: string, message: string }
-
 /** RFC 6901: a key as one JSON Pointer reference token (for FieldError paths). */
 export const pointerToken = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
@@ -22,28 +20,6 @@ export const problemSchema = z.object({
 }).catchall(z.unknown()).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
 
 export type Problem = z.infer<typeof problemSchema>
-
-/** An error a handler throws on purpose: rendered as problem+json with its own status and type. */
-export class AppError extends Error {
-  readonly statusCode: number
-  readonly slug: string
-  readonly errors: FieldError[] | undefined
-  /** members added to the problem document (e.g. the status that refused an enrolment) */
-  readonly extensions: Record<string, unknown>
-
-  constructor (statusCode: number, slug: string, detail: string, options: { errors?: FieldError[], extensions?: Record<string, unknown> } = {}) {
-    super(detail)
-    this.statusCode = statusCode
-    this.slug = slug
-    this.errors = options.errors
-    this.extensions = options.extensions ?? {}
-  }
-}
-
-export const notFound = (what: string) => new AppError(404, 'not-found', `${what} not found`)
-export const unprocessable = (detail: string, errors: FieldError[]) => new AppError(422, 'validation', detail, { errors })
-export const conflict = (slug: string, detail: string, extensions?: Record<string, unknown>) =>
-  new AppError(409, slug, detail, extensions === undefined ? {} : { extensions })
 
 export function problem (status: number, slug: string, detail?: string, extra: Partial<Problem> = {}): Problem {
   return {

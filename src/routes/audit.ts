@@ -1,7 +1,6 @@
 import { z } from 'zod'
-import { and, asc, eq, gt } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { auditLog } from '../../db/schema.js'
+import { readAuditPage } from '../../db/repos/audit.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { verifyChain } from '../services/audit.js'
@@ -51,12 +50,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     const { trialId, entity, entityId, limit, cursor } = request.query
     await requireTrial(app.db, trialId)
     const after = decodeCursor(cursor, z.tuple([z.number().int()]))
-    const rows = await app.db.select().from(auditLog).where(and(
-      eq(auditLog.trialId, trialId),
-      entity === undefined ? undefined : eq(auditLog.entity, entity),
-      entityId === undefined ? undefined : eq(auditLog.entityId, entityId),
-      after === undefined ? undefined : gt(auditLog.seq, after[0])
-    )).orderBy(asc(auditLog.seq)).limit(limit + 1)
+    const rows = await readAuditPage(app.db, { trialId, entity, entityId, afterSeq: after?.[0] }, limit + 1)
     return page(rows, limit, (r) => ({ ...r, at: toInstant(r.at) }), (r) => [r.seq])
   })
 

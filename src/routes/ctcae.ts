@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ROLES } from '../auth/roles.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../http/pagination.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import { termView } from '../services/ctcae.js'
 
 const gradeText = z.string().nullable()

@@ -1,11 +1,10 @@
 import { z } from 'zod'
-import { and, asc, eq, gt } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { decisions } from '../../db/schema.js'
+import { readDecisionIdsAfter } from '../../db/repos/decisions.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import { currentStatus } from '../services/status.js'
-import { SHUTDOWN } from '../services/decision-bus.js'
+import { SHUTDOWN } from '../plugins/decision-bus.js'
 import { trialParams } from './params.js'
 import { statusSchema } from './status-schemas.js'
 
@@ -35,8 +34,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         if (!reply.sse.isConnected) return
         const missed = lastSent === null
           ? []
-          : await app.db.select({ decisionId: decisions.decisionId }).from(decisions)
-            .where(and(eq(decisions.trialId, trialId), gt(decisions.decisionId, lastSent))).orderBy(asc(decisions.decisionId))
+          : await readDecisionIdsAfter(app.db, trialId, lastSent)
         const latest = await currentStatus(app.db, trialId)
         if (latest === null) return
         for (const { decisionId } of missed.slice(0, -1)) {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { sql } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { latestMigration, shippedMigrations } from '../../db/migrate.js'
+import { ping } from '../../db/repos/health.js'
 import { problems } from '../http/responses.js'
 import { SERVICE_VERSION } from '../version.js'
 import { sendProblem } from '../http/error-handler.js'
@@ -29,7 +29,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }, async (request, reply) => {
     try {
-      await app.db.execute(sql`select 1`)
+      await ping(app.db)
       const latest = await latestMigration(app.db)
       const shipped = shippedMigrations()
       if (latest === null) return sendProblem(reply, problem(503, 'not-ready', 'No database migration has been applied'))

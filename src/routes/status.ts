@@ -1,13 +1,13 @@
 import { z } from 'zod'
-import { and, desc, eq, lt } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { decisions, trials } from '../../db/schema.js'
+import { readDecisionsPage } from '../../db/repos/decisions.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import { currentStatus } from '../services/status.js'
 import { trialSummary } from '../services/summary.js'
 import { loadProtocol } from '../services/protocols.js'
+import { requireTrial } from '../services/trials.js'
 import { decisionTableFor } from '../domain/status.js'
 import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
 import { trialParams } from './params.js'
@@ -43,11 +43,9 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }, async (request) => {
     const { trialId } = request.params
-    await assertTrial(trialId)
+    await requireTrial(app.db, trialId)
     const after = decodeCursor(request.query.cursor, z.tuple([z.uuid()]))
-    const rows = await app.db.select().from(decisions)
-      .where(and(eq(decisions.trialId, trialId), after === undefined ? undefined : lt(decisions.decisionId, after[0])))
-      .orderBy(desc(decisions.decisionId)).limit(request.query.limit + 1)
+    const rows = await readDecisionsPage(app.db, trialId, after?.[0], request.query.limit + 1)
     return page(rows, request.query.limit, (r) => ({
       decisionId: r.decisionId,
       at: new Date(r.at).toISOString(),
@@ -70,7 +68,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: decisionTableSchema, ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request) => {
-    const trial = await assertTrial(request.params.trialId)
+    const trial = await requireTrial(app.db, request.params.trialId)
     const protocol = await loadProtocol(app.db, trial.trialId, trial.protocolVersion)
     return { ...decisionTableFor(protocol), protocolVersion: trial.protocolVersion }
   })
@@ -104,11 +102,5 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       trigger: typeof trigger.entity === 'string' && PARTICIPANT_ENTITIES.has(trigger.entity) ? anonymousTrigger : trigger,
       snapshot: status === undefined ? snapshot : { ...snapshot, status: aggregate }
     }
-  }
-
-  async function assertTrial (trialId: string) {
-    const [trial] = await app.db.select({ trialId: trials.trialId, protocolVersion: trials.protocolVersion }).from(trials).where(eq(trials.trialId, trialId))
-    if (trial === undefined) throw notFound('Trial')
-    return trial
   }
 }

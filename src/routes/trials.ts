@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
-import { notFound } from '../http/problem.js'
+import { notFound } from '../lib/errors.js'
 import {
   addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
 } from '../services/trials.js'

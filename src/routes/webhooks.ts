@@ -1,11 +1,8 @@
 import { z } from 'zod'
-import { and, asc, eq } from 'drizzle-orm'
-import { uuidv7 } from 'uuidv7'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { webhooks } from '../../db/schema.js'
+import type { WebhookRow } from '../../db/repos/webhooks.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
-import { notFound } from '../http/problem.js'
-import { clinicalWrite } from '../services/clinical-write.js'
+import { createWebhook, deactivateWebhook, listWebhooks } from '../services/webhooks.js'
 import { trialParams } from './params.js'
 
 const webhookSchema = z.object({
@@ -16,7 +13,7 @@ const webhookSchema = z.object({
   createdAt: z.string()
 }).meta({ id: 'Webhook' })
 
-const toWebhook = (w: typeof webhooks.$inferSelect) => ({
+const toWebhook = (w: WebhookRow) => ({
   webhookId: w.webhookId,
   url: w.url,
   active: w.active,
@@ -40,13 +37,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }, async (request, reply) => {
     const { trialId } = request.params
-    const { value } = await clinicalWrite(app.db, trialId, request.principal!, null, async (ctx) => {
-      const [row] = await ctx.tx.insert(webhooks).values({
-        trialId, webhookId: uuidv7(), url: request.body.url, secret: request.body.secret, createdBy: ctx.principal.sub, createdAt: ctx.at
-      }).returning()
-      ctx.audit({ action: 'create', entity: 'webhook', entityId: row!.webhookId, after: { url: row!.url } })
-      return row!
-    })
+    const value = await createWebhook(app.db, trialId, request.principal!, request.body)
     return reply.code(201).send(toWebhook(value))
   })
 
@@ -59,7 +50,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ items: z.array(webhookSchema) }), ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request) => {
-    const rows = await app.db.select().from(webhooks).where(eq(webhooks.trialId, request.params.trialId)).orderBy(asc(webhooks.webhookId))
+    const rows = await listWebhooks(app.db, request.params.trialId)
     return { items: rows.map(toWebhook) }
   })
 
@@ -73,13 +64,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }, async (request) => {
     const { trialId, webhookId } = request.params
-    const { value } = await clinicalWrite(app.db, trialId, request.principal!, null, async (ctx) => {
-      const [row] = await ctx.tx.update(webhooks).set({ active: false })
-        .where(and(eq(webhooks.trialId, trialId), eq(webhooks.webhookId, webhookId))).returning()
-      if (row === undefined) throw notFound('Webhook')
-      ctx.audit({ action: 'deactivate', entity: 'webhook', entityId: webhookId, before: { active: true }, after: { active: false } })
-      return row
-    })
+    const value = await deactivateWebhook(app.db, trialId, webhookId, request.principal!)
     return toWebhook(value)
   })
 }

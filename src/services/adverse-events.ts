@@ -1,23 +1,24 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type Query, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
+import { adjudications, adverseEvents, adverseEventVersions, participants } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertRows, send, together } from '../../db/statements.js'
+import { insertAe, insertAeVersion } from '../../db/repos/adverse-events.js'
+import { readAdministrations, readParticipantStateAnySite } from '../../db/repos/participants.js'
+import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
 import { saeReportingClocks, type AeOutcome, type Attribution, type SaeReportKind, type SeriousnessCriterion } from '../domain/sae-clocks.js'
-import { assertCurrentVersion } from '../http/concurrency.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
-import { conflict, notFound, unprocessable } from '../http/problem.js'
+import { assertCurrentVersion, conflict, notFound, unprocessable } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { addClassified, dependsOnOtherAes, findAdministrations, findParticipant, reclassifyParticipant } from './classification.js'
+import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
+import { requireTrial } from './trials.js'
 
 type AeRow = typeof adverseEvents.$inferSelect
-type TrialRow = typeof trials.$inferSelect
 
 export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
@@ -155,17 +156,6 @@ async function visibleAe (db: Queryable, trialId: string, aeId: string, principa
   return row
 }
 
-/**
- * The trial (404 when absent). Who may read its participant-level records
- * (the DMC only where the protocol unblinds it) is the route's declared
- * access, enforced by the auth plugin before the handler runs.
- */
-async function existingTrial (db: Queryable, trialId: string): Promise<TrialRow> {
-  const [trial] = await db.select().from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw notFound('Trial')
-  return trial
-}
-
 /** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
 async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
@@ -175,20 +165,20 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
 }
 
 /** The AE as it now stands, and the statement that keeps it as its next version. */
-function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Query } {
+function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Write } {
   const record = aeRecord(row)
   return {
     record,
-    insert: insertRows(adverseEventVersions, [{
+    insert: insertAeVersion({
       trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
-    }])
+    })
   }
 }
 
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
 function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
   const { record, insert } = versionOf(ctx, row, reason)
-  ctx.defer(send(ctx.tx, insert))
+  ctx.defer(sendWrite(ctx.tx, insert))
   return record
 }
 
@@ -215,8 +205,8 @@ export async function createAe (
   const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
   // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
-    findParticipant(tx, trialId, input.participantId),
-    findAdministrations(tx, trialId, input.participantId),
+    readParticipantStateAnySite(tx, trialId, input.participantId),
+    readAdministrations(tx, trialId, input.participantId),
     input.externalId === undefined
       ? undefined
       : tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
@@ -280,10 +270,10 @@ export async function createAe (
       }
       const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
       let row: AeRow
-      let writes: Query[] = []
+      let writes: Write[] = []
       if (dependsOnOtherAes(protocol.dltDefinition)) {
         // The new AE may change the verdicts of the participant's others: all are classified again.
-        ctx.defer(send(ctx.tx, insertRows(adverseEvents, [unclassified])))
+        ctx.defer(sendWrite(ctx.tx, insertAe(unclassified)))
         row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
       } else {
         const added = addClassified(unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
@@ -294,7 +284,7 @@ export async function createAe (
       const { record, insert } = versionOf(ctx, row, null)
       const audit = ctx.auditStatement({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
       // The AE, its participant's summary, its first version and its audit row: distinct rows, one statement.
-      ctx.defer(send(ctx.tx, together([...writes, insert, audit])))
+      ctx.defer(sendWrites(ctx.tx, [...writes, insert, audit]))
       return { statusCode: 201, body: aeView(row) }
     }, seen), prefetch)
   return value
@@ -322,7 +312,7 @@ export async function patchAe (
     // A patch that changes nothing makes no version (RFC 7396 applied to what is already there).
     if (changed.length === 0) return aeView(before)
 
-    const participant = await findParticipant(ctx.tx, trialId, before.participantId)
+    const participant = await readParticipantStateAnySite(ctx.tx, trialId, before.participantId)
     const ctcae = resolveCtcae(dictionary, {
       meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
     })
@@ -405,12 +395,12 @@ export async function adjudicateAe (
 }
 
 export async function getAe (db: Db, trialId: string, aeId: string, principal: Principal): Promise<AeView> {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   return aeView(await visibleAe(db, trialId, aeId, principal))
 }
 
 export async function aeHistory (db: Db, trialId: string, aeId: string, principal: Principal, page: { limit: number, after?: number | undefined }) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   await visibleAe(db, trialId, aeId, principal)
   const rows = await db.select().from(adverseEventVersions).where(and(
     eq(adverseEventVersions.trialId, trialId),
@@ -437,7 +427,7 @@ const canonicalSoc = (dictionary: CtcaeDictionary, soc: string) =>
   dictionary.socs().find((s) => normaliseTerm(s) === normaliseTerm(soc)) ?? soc
 
 export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, f: AeListFilters) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   const ae = adverseEvents
   const conditions: (SQL | undefined)[] = [
     eq(ae.trialId, trialId),
@@ -489,7 +479,7 @@ export async function listSaeReports (
   db: Db, trialId: string, principal: Principal,
   q: { dueBefore?: string | undefined, limit: number, after?: [string, string, string] | undefined, now: string }
 ) {
-  await existingTrial(db, trialId)
+  await requireTrial(db, trialId)
   const rows = await db.select().from(adverseEvents).where(and(
     eq(adverseEvents.trialId, trialId),
     isNull(adverseEvents.nullifiedAt),

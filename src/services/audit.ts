@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
-import { and, asc, eq, gt } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { auditLog } from '../../db/schema.js'
+import type { auditLog } from '../../db/schema.js'
 import type { Queryable, Tx } from '../../db/client.js'
-import { selectRows, statement } from '../../db/statements.js'
+import { insertAuditRowNow, readAuditPage, readChainHead } from '../../db/repos/audit.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import type { Principal } from '../auth/roles.js'
 
@@ -46,10 +45,6 @@ export interface ChainHead { seq: number, hash: string }
 
 export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH }
 
-/** Reads the head of a trial's chain, as `seq hash` (null for an empty chain). */
-export const chainHead = (trialId: string) =>
-  statement`select (select seq || ' ' || hash from audit_log where trial_id = ${trialId} order by seq desc limit 1) as head`
-
 export const parseChainHead = (head: string | null): ChainHead => {
   if (head === null) return GENESIS
   const [seq, hash] = head.split(' ')
@@ -83,8 +78,8 @@ export function chainRow (trialId: string, principal: Principal, entry: AuditEnt
  * and a rejected write leaves no audit behind.
  */
 export async function appendAudit (tx: Tx, trialId: string, principal: Principal, entry: AuditEntry, at = new Date().toISOString()): Promise<void> {
-  const [last] = await selectRows<{ head: string | null }>(tx, chainHead(trialId))
-  await tx.insert(auditLog).values(chainRow(trialId, principal, entry, at, parseChainHead(last?.head ?? null)).row)
+  const head = await readChainHead(tx, trialId)
+  await insertAuditRowNow(tx, chainRow(trialId, principal, entry, at, parseChainHead(head)).row)
 }
 
 export interface ChainVerdict {
@@ -100,9 +95,7 @@ export async function verifyChain (db: Queryable, trialId: string): Promise<Chai
   let checked = 0
   let after = 0
   for (;;) {
-    const page = await db.select().from(auditLog)
-      .where(and(eq(auditLog.trialId, trialId), gt(auditLog.seq, after)))
-      .orderBy(asc(auditLog.seq)).limit(1000)
+    const page = await readAuditPage(db, { trialId, afterSeq: after }, 1000)
     for (const row of page) {
       const problem = row.seq !== checked + 1
         ? `sequence gap: expected ${checked + 1}`

@@ -1,13 +1,12 @@
-import type { Query } from 'drizzle-orm'
-import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
-import type { Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send, statement, together, updateRows } from '../../db/statements.js'
+import type { toxicityCounts } from '../../db/schema.js'
+import { insertAe, readLiveAes, updateAe, type AeRow } from '../../db/repos/adverse-events.js'
+import { readAdministrations, readParticipantStateAnySite, updateParticipantSummary, type ParticipantState } from '../../db/repos/participants.js'
+import { addToxicityCounts } from '../../db/repos/summary.js'
+import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
 import { isSafetySignal } from '../domain/stopping-rules.js'
-
-type AeRow = typeof adverseEvents.$inferSelect
 
 export const aeFacts = (row: AeRow): AeFacts => ({
   aeId: row.aeId,
@@ -68,27 +67,7 @@ const dltColumns = (verdict: DltClassification, protocolVersion: number) => ({
 export const dependsOnOtherAes = (definition: DltDefinition): boolean =>
   [...definition.exclusions ?? [], ...definition.inclusions ?? [], ...definition.alwaysDlt ?? []].some((c) => c.withConcurrent !== undefined)
 
-/** A participant as the AE write path needs it: its site, dose, dates and DLT summary. */
-export type ParticipantState = DltSummary & {
-  siteId: string
-  doseLevel: number
-  armId: string | null
-  enrolledOn: string
-  withdrawnAt: string | null
-}
-
-export async function findParticipant (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
-  const [found] = await selectRows<ParticipantState>(db, statement`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
-      enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
-      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
-    from participants where trial_id = ${trialId} and participant_id = ${participantId}`)
-  return found ?? null
-}
-
-export async function findAdministrations (db: Queryable, trialId: string, participantId: string): Promise<Array<{ administeredAt: string }>> {
-  return await selectRows(db, statement`select administered_at as "administeredAt" from administrations
-    where trial_id = ${trialId} and participant_id = ${participantId}`)
-}
+export type { ParticipantState }
 
 const sameSummary = (a: DltSummary, b: DltSummary) =>
   a.dltCount === b.dltCount && a.pendingDltCount === b.pendingDltCount && a.pendingDltUntil === b.pendingDltUntil &&
@@ -102,13 +81,12 @@ const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
  * change) and move it between toxicity-table cells where a term's worst grade
  * changed. They touch distinct rows, so they may be sent together.
  */
-function summaryWrites (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): Query[] {
+function summaryWrites (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): Write[] {
   if (sameSummary(person, summary)) return []
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
-  const summaryUpdate = updateRows(participants, summary, { trialId, participantId })
+  const summaryUpdate = updateParticipantSummary(trialId, participantId, summary)
   if (delta.length === 0) return [summaryUpdate]
-  return [summaryUpdate, insertRows(toxicityCounts, delta,
-    'on conflict (trial_id, dose_level, arm_key, meddra_code, grade) do update set participants = toxicity_counts.participants + excluded.participants')]
+  return [summaryUpdate, addToxicityCounts(delta)]
 }
 
 /**
@@ -126,10 +104,9 @@ export async function reclassifyParticipant (
 ): Promise<Map<string, AeRow>> {
   const { tx, defer } = pipeline
   const [admins, person, aes] = await Promise.all([
-    findAdministrations(tx, trialId, participantId),
-    findParticipant(tx, trialId, participantId),
-    selectRows<AeRow>(tx, statement`select ${columnsOf(adverseEvents)} from adverse_events
-      where trial_id = ${trialId} and participant_id = ${participantId} and nullified_at is null`)
+    readAdministrations(tx, trialId, participantId),
+    readParticipantStateAnySite(tx, trialId, participantId),
+    readLiveAes(tx, trialId, participantId)
   ])
   if (person === null) throw new Error(`participant ${participantId} of ${trialId} is missing`)
   // classifyAe skips the AE itself among otherAes.
@@ -143,12 +120,12 @@ export async function reclassifyParticipant (
       row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(verdict.reasons)
     const dlt = dltColumns(verdict, protocolVersion)
     if (changed) {
-      defer(send(tx, updateRows(adverseEvents, dlt, { trialId, aeId: row.aeId })))
+      defer(sendWrite(tx, updateAe(trialId, row.aeId, dlt)))
     }
     classified.set(row.aeId, { ...row, ...dlt })
   }
   const writes = summaryWrites(trialId, participantId, person, summary, aes)
-  if (writes.length > 0) defer(send(tx, together(writes)))
+  if (writes.length > 0) defer(sendWrites(tx, writes))
   return classified
 }
 
@@ -173,11 +150,11 @@ export async function reclassifyParticipant (
 export function addClassified (
   ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
   protocol: Protocol, protocolVersion: number, asOf: string
-): { row: AeRow, writes: Query[], statusInputsChanged: boolean } {
+): { row: AeRow, writes: Write[], statusInputsChanged: boolean } {
   const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
   const summary = withVerdict(person, ae, verdict)
-  const writes = [insertRows(adverseEvents, [row]), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
+  const writes = [insertAe(row), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
   // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||

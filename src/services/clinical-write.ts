@@ -1,15 +1,13 @@
-import type { Query } from 'drizzle-orm'
-import { auditLog, trials } from '../../db/schema.js'
 import type { Db, Tx } from '../../db/client.js'
-import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
+import { insertAuditRow, readChainHead } from '../../db/repos/audit.js'
+import { lockTrial, type TrialRow } from '../../db/repos/trials.js'
+import { sendWrite, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
-import { notFound } from '../http/problem.js'
-import { chainHead, chainRow, parseChainHead, type AuditEntry } from './audit.js'
+import { notFound } from '../lib/errors.js'
+import { chainRow, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
-
-export type TrialRow = typeof trials.$inferSelect
 
 export interface WriteContext extends Pipeline {
   /** the trial row, locked FOR UPDATE for the whole transaction */
@@ -20,7 +18,7 @@ export interface WriteContext extends Pipeline {
   /** appends an audit row to the trial's chain (a deferred write) */
   audit: (entry: AuditEntry) => void
   /** the statement that appends an audit row to the chain, for the caller to send with its other writes */
-  auditStatement: (entry: AuditEntry) => Query
+  auditStatement: (entry: AuditEntry) => Write
   /**
    * Declares that this write changed none of the status engine's inputs
    * (participants' DLT summaries and dosing, safety signals, the trial row):
@@ -52,19 +50,19 @@ export async function clinicalWrite<T, P = undefined> (
     return await pipelinedTransaction(db, async ({ tx, defer }) => {
       // Issued in this order on one connection: the reads run after the lock is granted, each in a
       // snapshot of its own, so under READ COMMITTED they see every write committed before it.
-      const [[trial], [chain], prefetched] = await Promise.all([
-        selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId} for update`),
-        selectRows<{ head: string | null }>(tx, chainHead(trialId)),
+      const [trial, chain, prefetched] = await Promise.all([
+        lockTrial(tx, trialId),
+        readChainHead(tx, trialId),
         prefetch?.(tx) as Promise<P>
       ])
       if (trial === undefined) throw notFound('Trial')
       const at = new Date().toISOString()
-      let head = parseChainHead(chain?.head ?? null)
+      let head = parseChainHead(chain)
       let keep = false
       const auditStatement = (entry: AuditEntry) => {
         const next = chainRow(trialId, principal, entry, at, head)
         head = next.head
-        return insertRows(auditLog, [next.row])
+        return insertAuditRow(next.row)
       }
       const value = await change({
         tx,
@@ -72,7 +70,7 @@ export async function clinicalWrite<T, P = undefined> (
         trial,
         principal,
         at,
-        audit: (entry) => defer(send(tx, auditStatement(entry))),
+        audit: (entry) => defer(sendWrite(tx, auditStatement(entry))),
         auditStatement,
         keepStatus: () => { keep = true }
       }, prefetched)

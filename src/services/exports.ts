@@ -11,8 +11,8 @@ import {
   BUNDLE_END, adverseEventResource, bundleEntry, bundleStart, patientResource, researchStudyResource, researchSubjectResource,
   type FhirAe, type ParticipantFacts
 } from '../domain/fhir.js'
-import { notFound } from '../http/problem.js'
 import type { AeRecord } from './adverse-events.js'
+import { requireTrial } from './trials.js'
 
 // Exports stream: AEs are read in keyset pages on (participant_id, ae_id),
 // keys that never change, so a page boundary cannot skip or repeat an AE
@@ -86,12 +86,6 @@ interface ParticipantAes {
   /** date of the first administration recorded (by asOf), null when never dosed */
   rfstdtc: string | null
   aes: FhirAe[][]
-}
-
-async function existingTrial (db: Db, trialId: string): Promise<TrialRow> {
-  const [trial] = await db.select().from(trials).where(eq(trials.trialId, trialId))
-  if (trial === undefined) throw notFound('Trial')
-  return trial
 }
 
 const chunks = <T>(xs: readonly T[]): T[][] =>
@@ -214,14 +208,14 @@ const stream = (chunks: AsyncGenerator<string>) => Readable.from(chunks, { objec
 
 /** The SDTM AE dataset as CSV or a JSON array of records. */
 export async function sdtmAe (db: Db, trialId: string, format: DatasetFormat, options: ExportOptions): Promise<Readable> {
-  const trial = await existingTrial(db, trialId)
+  const trial = await requireTrial(db, trialId)
   const rows = mapPages(aeDataset(db, trial, options), (r): AeDatasetRow[] => [r.row])
   return stream(format === 'csv' ? csv(AE_VARIABLES, rows) : jsonArray(serialised(rows)))
 }
 
 /** SUPPAE: the DLT flag and its protocol version of each AE record (same options as the AE dataset it qualifies). */
 export async function suppae (db: Db, trialId: string, format: DatasetFormat, options: ExportOptions): Promise<Readable> {
-  const trial = await existingTrial(db, trialId)
+  const trial = await requireTrial(db, trialId)
   const rows = mapPages(aeDataset(db, trial, options), (r) => suppaeRows(r.ae, r.row))
   return stream(format === 'csv' ? csv(SUPPAE_VARIABLES, rows) : jsonArray(serialised(rows)))
 }
@@ -261,7 +255,7 @@ async function participantFacts (db: Db, trialId: string, studyUuid: string, ids
 
 /** A FHIR R4 collection Bundle: the ResearchStudy, then per participant its Patient, ResearchSubject and AdverseEvents. */
 export async function fhirBundle (db: Db, trialId: string, options: ExportOptions & { generatedAt: string }): Promise<Readable> {
-  const trial = await existingTrial(db, trialId)
+  const trial = await requireTrial(db, trialId)
   const studyUuid = nameUuid(`study:${trialId}`)
   const study = researchStudyResource({ uuid: studyUuid, trialId, title: trial.title, dmcHold: trial.dmcHold as 'pause' | 'terminate' | null })
   async function * entries (): AsyncGenerator<string[]> {

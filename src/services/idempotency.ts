@@ -1,23 +1,18 @@
 import { createHash } from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
-import { idempotencyKeys } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
+import { insertKey, readKey, type KeyRow } from '../../db/repos/idempotency.js'
 import { canonicalJson } from '../lib/canonical-json.js'
-import { AppError } from '../http/problem.js'
+import { AppError } from '../lib/errors.js'
 import type { Pipeline } from './pipeline.js'
 
 export interface StoredResponse<T> { statusCode: number, body: T, replayed: boolean }
 
 export interface IdempotencyIds { trialId: string, scope: string, key: string | undefined }
 
-type KeyRow = typeof idempotencyKeys.$inferSelect
-
 /** The stored response of a key, if it was used; read with the write's other reads, under its lock. */
 export async function findKey (db: Queryable, ids: IdempotencyIds): Promise<KeyRow | undefined> {
   if (ids.key === undefined) return undefined
-  const [seen] = await db.select().from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.trialId, ids.trialId), eq(idempotencyKeys.scope, ids.scope), eq(idempotencyKeys.key, ids.key))).execute()
-  return seen
+  return await readKey(db, { ...ids, key: ids.key })
 }
 
 /**
@@ -47,6 +42,6 @@ export async function once<T> (
     return { statusCode: prior.statusCode, body: prior.response as T, replayed: true }
   }
   const result = await create()
-  defer(tx.insert(idempotencyKeys).values({ ...ids, key: ids.key, requestHash, statusCode: result.statusCode, response: result.body as object }).execute())
+  defer(insertKey(tx, { ...ids, key: ids.key, requestHash, statusCode: result.statusCode, response: result.body as object }))
   return { ...result, replayed: false }
 }

@@ -4,9 +4,8 @@ import { administrations, participants, trialSites } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
 import type { Protocol } from '../domain/protocol.js'
-import { assertCurrentVersion } from '../http/concurrency.js'
 import { rowsAfter } from '../../db/keyset.js'
-import { AppError, conflict, notFound, unprocessable, type FieldError } from '../http/problem.js'
+import { AppError, assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
@@ -107,7 +106,8 @@ const localDate = (instant: string) => instant.slice(0, 10)
 const siteScope = (principal: Principal): SQL | undefined =>
   principal.sites === null ? undefined : inArray(participants.siteId, principal.sites)
 
-async function findParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantRow> {
+/** The participant if the principal's sites include its site; 404 otherwise (or when absent). */
+async function participantInScope (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantRow> {
   const [row] = await db.select().from(participants)
     .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId), siteScope(principal)))
   // Another site's participant is answered as absent: its existence is not this token's business.
@@ -241,7 +241,7 @@ export async function recordAdministration (
     scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
     key: idempotencyKey
   }, input, async () => {
-    const p = await findParticipant(ctx.tx, trialId, participantId, principal)
+    const p = await participantInScope(ctx.tx, trialId, participantId, principal)
     if (p.status !== 'enrolled') {
       throw new AppError(422, 'participant-not-on-study', `Participant ${participantId} is ${p.status}: no administration can be recorded`, {
         errors: [{ path: '', message: `participant is ${p.status}` }]
@@ -299,7 +299,7 @@ export async function withdrawParticipant (
 ): Promise<ParticipantView> {
   const trigger = { type: 'participant_withdrawn', entity: 'participant', entityId: participantId }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
-    const p = await findParticipant(ctx.tx, trialId, participantId, principal)
+    const p = await participantInScope(ctx.tx, trialId, participantId, principal)
     assertCurrentVersion(change.expectedVersion, p.version)
     if (p.status !== 'enrolled') throw conflict('participant-not-enrolled', `Participant ${participantId} is already ${p.status}`)
     const errors: FieldError[] = []
@@ -323,18 +323,9 @@ export async function withdrawParticipant (
   return value
 }
 
-/**
- * 404 unless the trial exists. Who may read participant-level records (the
- * DMC only where the protocol unblinds it) is the routes' declared access,
- * enforced by the auth plugin before the handler runs.
- */
-async function assertTrialExists (db: Queryable, trialId: string): Promise<void> {
-  await requireTrial(db, trialId)
-}
-
 export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantView> {
-  await assertTrialExists(db, trialId)
-  return toParticipantView(await findParticipant(db, trialId, participantId, principal))
+  await requireTrial(db, trialId)
+  return toParticipantView(await participantInScope(db, trialId, participantId, principal))
 }
 
 export interface ParticipantFilter { siteId?: string | undefined, doseLevel?: number | undefined, status?: ParticipantStatus | undefined }
@@ -343,7 +334,7 @@ export interface ParticipantFilter { siteId?: string | undefined, doseLevel?: nu
 export async function listParticipants (
   db: Queryable, trialId: string, principal: Principal, filter: ParticipantFilter, after: string | undefined, limit: number
 ): Promise<ParticipantView[]> {
-  await assertTrialExists(db, trialId)
+  await requireTrial(db, trialId)
   const rows = await db.select().from(participants).where(and(
     eq(participants.trialId, trialId),
     siteScope(principal),
@@ -359,8 +350,8 @@ export async function listParticipants (
 export async function listAdministrations (
   db: Queryable, trialId: string, participantId: string, principal: Principal, after: [string, string] | undefined, limit: number
 ): Promise<AdministrationView[]> {
-  await assertTrialExists(db, trialId)
-  await findParticipant(db, trialId, participantId, principal)
+  await requireTrial(db, trialId)
+  await participantInScope(db, trialId, participantId, principal)
   const rows = await db.select().from(administrations).where(and(
     eq(administrations.trialId, trialId),
     eq(administrations.participantId, participantId),

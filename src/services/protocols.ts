@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm'
-import { protocolVersions } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
+import { readProtocolDocument } from '../../db/repos/protocols.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
 
 // Protocol versions never change once committed, so their parsed form is cached
@@ -14,10 +13,9 @@ export async function loadProtocol (db: Queryable, trialId: string, version: num
   const key = `${trialId}\u0000${version}`
   const hit = cache.get(key)
   if (hit !== undefined) return hit
-  const [row] = await db.select({ document: protocolVersions.document }).from(protocolVersions)
-    .where(and(eq(protocolVersions.trialId, trialId), eq(protocolVersions.version, version)))
-  if (row === undefined) throw new Error(`protocol version ${version} of ${trialId} is missing`)
-  const parsed = parseProtocol(row.document)
+  const document = await readProtocolDocument(db, trialId, version)
+  if (document === undefined) throw new Error(`protocol version ${version} of ${trialId} is missing`)
+  const parsed = parseProtocol(document)
   // Stored documents were validated on the way in; failing here means the data was altered.
   if (!parsed.ok) throw new Error(`stored protocol version ${version} of ${trialId} no longer validates`)
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
-import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
-import { columnsOf, insertRows, Raw, selectRows, send, statement } from '../../db/statements.js'
+import { readSafetySignals } from '../../db/repos/adverse-events.js'
+import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
+import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
+import { lockTrialId, readTrial } from '../../db/repos/trials.js'
+import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
+import { sendWrite } from '../../db/repos/writes.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
-import type { ParticipantSummary } from '../domain/evaluability.js'
-import { SIGNAL_FACTS_READ, type SafetySignal, type SignalFact } from '../domain/stopping-rules.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -28,38 +29,15 @@ export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: stri
 
 export const STATUS_CHANNEL = 'dlt_status'
 
-type TrialRow = typeof trials.$inferSelect
-type StatusRow = typeof trialStatus.$inferSelect
-
-/** A participant as the engine reads it: every field present, as stored. */
-type EngineParticipant = Required<ParticipantSummary> & { seq: number }
-
-/** Each signal fact in SQL, over adverse_events. */
-const SIGNAL_SQL: Record<SignalFact, string> = { serious: 'serious', grade5: 'grade = 5' }
-
-/**
- * The live AEs some rule type reads itself (isSafetySignal, from RULE_INPUTS).
- * The predicate of the partial index adverse_events_signals, which serves the
- * read, must be this one (test/db/signal-index.test.ts).
- */
-export const SIGNAL_CONDITION = new Raw(`nullified_at is null and (${SIGNAL_FACTS_READ.map((f) => SIGNAL_SQL[f]).join(' or ')})`)
-
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
   const [people, signals] = await Promise.all([
-    selectRows<EngineParticipant>(db, statement`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
-        withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
-        dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
-      from participants where trial_id = ${trialId}`),
-    selectRows<SafetySignal>(db, statement`select ae_id as "aeId", participant_id as "participantId", dose_level as "doseLevel", grade, serious, attribution
-      from adverse_events where trial_id = ${trialId} and ${SIGNAL_CONDITION}`)
+    readEngineParticipants(db, trialId),
+    readSafetySignals(db, trialId)
   ])
   const latest = people.reduce<EngineParticipant | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
   return { participants: people, signals, currentDoseLevel: latest?.doseLevel ?? null }
 }
-
-/** The status as stored and served: the participant-level rows live only in the decision snapshots. */
-type StoredStatus = Omit<TrialStatus, 'participants'>
 
 /** The part of a status whose change makes a new decision record: everything but the clock. */
 const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>) => canonicalJson({ state: s.state, decision: s.decision, doseLevels: s.doseLevels })
@@ -74,15 +52,12 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
-  const [[trial], [stored], firstInput, hooks, [review]] = await Promise.all([
-    selectRows<TrialRow>(tx, statement`select ${columnsOf(trials)} from trials where trial_id = ${trialId}`),
-    selectRows<StatusRow>(tx, statement`select ${columnsOf(trialStatus)} from trial_status where trial_id = ${trialId}`),
+  const [trial, stored, firstInput, hooks, reviewed] = await Promise.all([
+    readTrial(tx, trialId),
+    readStatusRow(tx, trialId),
     statusInput(tx, trialId),
-    selectRows<{ webhookId: string }>(tx, statement`select webhook_id as "webhookId" from webhooks where trial_id = ${trialId} and active`),
-    // The reasons of the status the latest DMC decision was taken on: the pause_for_review firings it reviewed.
-    selectRows<{ reasons: string[] }>(tx, statement`select d.snapshot->'status'->'decision'->'reasons' as reasons
-      from dmc_decisions m join decisions d on d.trial_id = m.trial_id and d.decision_id = m.status_decision_id
-      where m.trial_id = ${trialId} order by m.dmc_decision_id desc limit 1`)
+    readActiveWebhookIds(tx, trialId),
+    readReviewedReasons(tx, trialId)
   ])
   if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
   const protocol = await loadProtocol(tx, trialId, trial.protocolVersion)
@@ -94,7 +69,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     input = await statusInput(tx, trialId)
   }
 
-  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: review?.reasons ?? [] }, asOf)
+  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: reviewed ?? [] }, asOf)
   const { participants: _, ...served } = status
   const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
@@ -102,7 +77,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     // The protocol's assumptions travel with the decision, so a reader sees which of its inputs the record did not state.
     const assumptions = protocol.assumptions === undefined ? {} : { assumptions: protocol.assumptions }
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold }
-    defer(tx.insert(decisions).values({
+    defer(insertDecision(tx, {
       trialId,
       decisionId,
       at: asOf,
@@ -113,31 +88,20 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
       nextDoseLevel: status.decision.nextDoseLevel,
       snapshot,
       serviceVersion: SERVICE_VERSION
-    }).execute())
+    }))
     const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
-    if (hooks.length > 0) defer(tx.insert(outbox).values(hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))).execute())
+    if (hooks.length > 0) defer(insertOutbox(tx, hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))))
     // Delivered to every instance's SSE subscribers when the transaction commits.
-    defer(tx.execute(sql`select pg_notify(${STATUS_CHANNEL}, ${`${trialId} ${decisionId}`})`).execute())
+    defer(notify(tx, STATUS_CHANNEL, `${trialId} ${decisionId}`))
   }
   if (changed || !sameInstant(stored.nextChangeAt, served.nextChangeAt)) {
     const row = { trialId, status: served, decisionId, evaluatedAt: asOf, nextChangeAt: served.nextChangeAt }
-    defer(send(tx, insertRows(trialStatus, [row], `on conflict (trial_id) do update set
-      status = excluded.status, decision_id = excluded.decision_id, evaluated_at = excluded.evaluated_at, next_change_at = excluded.next_change_at`)))
+    defer(sendWrite(tx, upsertStatus(row)))
   }
   return { trialId, asOf, protocolVersion: trial.protocolVersion, decisionId, ...served }
 }
 
 const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b))
-
-interface StoredStatusRow { status: StoredStatus, decisionId: string, nextChangeAt: string | null, protocolVersion: number }
-
-/** The stored status row of a trial, with the protocol version in force: the hottest read of the service. */
-async function storedStatus (db: Queryable, trialId: string): Promise<StoredStatusRow | undefined> {
-  const [row] = await selectRows<StoredStatusRow>(db, statement`select s.status, s.decision_id as "decisionId",
-      s.next_change_at as "nextChangeAt", t.protocol_version as "protocolVersion"
-    from trial_status s join trials t on t.trial_id = s.trial_id where s.trial_id = ${trialId}`)
-  return row
-}
 
 const stillValid = (nextChangeAt: string | null, asOf: string) => nextChangeAt === null || Date.parse(nextChangeAt) > Date.parse(asOf)
 
@@ -147,20 +111,20 @@ const stillValid = (nextChangeAt: string | null, asOf: string) => nextChangeAt =
  * lock, so a change made by time alone is also recorded as a decision.
  */
 export async function currentStatus (db: Db, trialId: string, asOf = new Date().toISOString()): Promise<StatusDocument | null> {
-  const row = await storedStatus(db, trialId)
+  const row = await readStoredStatus(db, trialId)
   if (row === undefined) return null
   if (stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await pipelinedTransaction(db, async (pipeline) => {
-    await pipeline.tx.select({ trialId: trials.trialId }).from(trials).where(eq(trials.trialId, trialId)).for('update')
+    await lockTrialId(pipeline.tx, trialId)
     return await statusInTransaction(pipeline, trialId, asOf)
   })
 }
 
 /** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */
 export async function statusInTransaction (pipeline: Pipeline, trialId: string, asOf: string): Promise<StatusDocument> {
-  const row = await storedStatus(pipeline.tx, trialId)
+  const row = await readStoredStatus(pipeline.tx, trialId)
   if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm'
 import { participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
+import { findTrial, type TrialRow } from '../../db/repos/trials.js'
 import type { Principal } from '../auth/roles.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
-import { assertCurrentVersion } from '../http/concurrency.js'
-import { conflict, notFound, unprocessable, type FieldError } from '../http/problem.js'
+import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { appendAudit } from './audit.js'
 import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
@@ -241,8 +241,14 @@ export async function listProtocolVersions (db: Queryable, trialId: string, afte
   return rows.map(toVersionView)
 }
 
-export async function requireTrial (db: Queryable, trialId: string): Promise<typeof trials.$inferSelect> {
-  const [row] = await db.select().from(trials).where(eq(trials.trialId, trialId))
+/**
+ * The trial (404 when absent): the one check that a trial exists. Who may
+ * read its participant-level records (the DMC only where the protocol
+ * unblinds it) is the route's declared access, enforced by the auth plugin
+ * before the handler runs.
+ */
+export async function requireTrial (db: Queryable, trialId: string): Promise<TrialRow> {
+  const row = await findTrial(db, trialId)
   if (row === undefined) throw notFound('Trial')
   return row
 }

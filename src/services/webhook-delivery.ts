@@ -1,9 +1,6 @@
 import { createHmac } from 'node:crypto'
-import { and, asc, eq, isNull, lte } from 'drizzle-orm'
-import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
-import { outbox, webhooks } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
+import { claimDueDeliveries, updateOutbox } from '../../db/repos/webhooks.js'
 
 const BATCH = 20
 const MAX_ATTEMPTS = 12
@@ -24,10 +21,7 @@ export const signature = (secret: string, timestamp: string, body: string): stri
  */
 export async function deliverDue (db: Db, now = new Date()): Promise<number> {
   return await db.transaction(async (tx) => {
-    const due = await tx.select({ row: outbox, url: webhooks.url, secret: webhooks.secret }).from(outbox)
-      .innerJoin(webhooks, and(eq(webhooks.trialId, outbox.trialId), eq(webhooks.webhookId, outbox.webhookId)))
-      .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, now.toISOString())))
-      .orderBy(asc(outbox.nextAttemptAt)).limit(BATCH).for('update', { of: outbox, skipLocked: true })
+    const due = await claimDueDeliveries(tx, now.toISOString(), BATCH)
     for (const { row, url, secret } of due) {
       const body = JSON.stringify(row.payload)
       const timestamp = String(Math.floor(now.getTime() / 1000))
@@ -50,7 +44,7 @@ export async function deliverDue (db: Db, now = new Date()): Promise<number> {
         error = (e as Error).message
       }
       const attempts = row.attempts + 1
-      await tx.update(outbox).set(error === null
+      await updateOutbox(tx, row.trialId, row.outboxId, error === null
         ? { attempts, deliveredAt: new Date().toISOString(), lastError: null }
         : {
             attempts,
@@ -58,23 +52,7 @@ export async function deliverDue (db: Db, now = new Date()): Promise<number> {
             // After the last attempt the row stays undelivered with its error, visible to operators.
             nextAttemptAt: new Date(now.getTime() + (attempts >= MAX_ATTEMPTS ? 3_153_600_000_000 : retryDelayMs(attempts))).toISOString()
           })
-        .where(and(eq(outbox.trialId, row.trialId), eq(outbox.outboxId, row.outboxId)))
     }
     return due.length
   })
 }
-
-/** Polls the outbox every second while the app runs. */
-async function webhookDelivery (app: FastifyInstance, options: { intervalMs?: number }): Promise<void> {
-  let running: Promise<unknown> = Promise.resolve()
-  const timer = setInterval(() => {
-    running = running.then(() => deliverDue(app.db)).catch((err: unknown) => { app.log.warn({ err }, 'webhook delivery failed') })
-  }, options.intervalMs ?? 1_000)
-  timer.unref()
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    await running
-  })
-}
-
-export const webhookDeliveryPlugin = fp(webhookDelivery, { name: 'webhook-delivery', fastify: '5.x' })

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm'
 import tap from 'tap'
 import { rows } from '../../db/client.js'
-import { SIGNAL_CONDITION } from '../../src/services/status.js'
+import { SIGNAL_CONDITION } from '../../db/repos/adverse-events.js'
 import { build } from '../helpers/build.js'
 
 const { app } = await build()
@@ -19,7 +19,7 @@ const predicateOf = async (tx: Pick<typeof app.db, 'execute'>, index: string) =>
 tap.test('the signal index predicate is the signal query condition', async (t) => {
   const ROLLBACK = new Error('rollback')
   await app.db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`create index signal_condition_probe on adverse_events (trial_id) where ${SIGNAL_CONDITION.text}`))
+    await tx.execute(sql.raw(`create index signal_condition_probe on adverse_events (trial_id) where ${SIGNAL_CONDITION}`))
     const query = await predicateOf(tx, 'signal_condition_probe')
     t.type(query, 'string')
     t.equal(await predicateOf(tx, 'adverse_events_signals'), query)

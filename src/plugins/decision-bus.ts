@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { STATUS_CHANNEL } from './status.js'
+import { STATUS_CHANNEL } from '../services/status.js'
 
 /** emitted on the bus when the instance shuts down, so that open event streams end */
 export const SHUTDOWN = Symbol('shutdown')
@@ -32,4 +32,4 @@ async function decisionBus (app: FastifyInstance): Promise<void> {
   })
 }
 
-export const decisionBusPlugin = fp(decisionBus, { name: 'decision-bus', fastify: '5.x' })
+export const decisionBusPlugin = fp(decisionBus, { name: 'decision-bus', fastify: '5.x', dependencies: ['database'] })

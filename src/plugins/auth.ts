@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
 import { createVerifier, TokenError } from 'fast-jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { AppError } from '../http/problem.js'
-import { claimsSchema, ID_PATTERN, toPrincipal, type Principal, type Role } from './roles.js'
-import { dmcUnblinded } from './blinding.js'
+import { AppError } from '../lib/errors.js'
+import { claimsSchema, ID_PATTERN, toPrincipal, type Principal, type Role } from '../auth/roles.js'
+import { dmcUnblinded } from '../auth/blinding.js'
 
 /**
  * What a route allows, stated where the route is declared and enforced here
@@ -143,4 +143,4 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
   }
 }
 
-export const authPlugin = fp(auth, { name: 'auth', fastify: '5.x' })
+export const authPlugin = fp(auth, { name: 'auth', fastify: '5.x', dependencies: ['database'] })

@@ -1,0 +1,43 @@
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm'
+import { auditLog } from '../schema.js'
+import type { Db, Queryable } from '../client.js'
+import { insertRows, selectRows, statement } from '../statements.js'
+import type { Write } from './writes.js'
+
+/** The head of a trial's audit chain, as `seq hash` (null for an empty chain). */
+export async function readChainHead (db: Queryable, trialId: string): Promise<string | null> {
+  const [row] = await selectRows<{ head: string | null }>(db,
+    statement`select (select seq || ' ' || hash from audit_log where trial_id = ${trialId} order by seq desc limit 1) as head`)
+  return row?.head ?? null
+}
+
+/** Appends a row to a trial's audit chain: the statement, for the caller to send with its other writes. */
+export const insertAuditRow = (row: typeof auditLog.$inferInsert): Write => insertRows(auditLog, [row])
+
+/** Appends a row to a trial's audit chain now. */
+export async function insertAuditRowNow (db: Queryable, row: typeof auditLog.$inferInsert): Promise<void> {
+  await db.insert(auditLog).values(row)
+}
+
+const preparedHeads = new WeakMap<Db, ReturnType<typeof auditSeqQuery>>()
+const auditSeqQuery = (db: Db) => db.select({ seq: auditLog.seq }).from(auditLog)
+  .where(eq(auditLog.trialId, sql.placeholder('trialId'))).orderBy(desc(auditLog.seq)).limit(1).prepare('audit_seq')
+
+/** The length of a trial's audit chain (0 when empty), by a statement prepared once per database. */
+export async function readAuditSeq (db: Db, trialId: string): Promise<number> {
+  let head = preparedHeads.get(db)
+  if (head === undefined) preparedHeads.set(db, head = auditSeqQuery(db))
+  return (await head.execute({ trialId }))[0]?.seq ?? 0
+}
+
+export interface AuditFilter { trialId: string, entity?: string | undefined, entityId?: string | undefined, afterSeq?: number | undefined }
+
+/** A page of a trial's audit chain in order, optionally of one entity; `limit` rows at most. */
+export async function readAuditPage (db: Queryable, f: AuditFilter, limit: number): Promise<Array<typeof auditLog.$inferSelect>> {
+  return await db.select().from(auditLog).where(and(
+    eq(auditLog.trialId, f.trialId),
+    f.entity === undefined ? undefined : eq(auditLog.entity, f.entity),
+    f.entityId === undefined ? undefined : eq(auditLog.entityId, f.entityId),
+    f.afterSeq === undefined ? undefined : gt(auditLog.seq, f.afterSeq)
+  )).orderBy(asc(auditLog.seq)).limit(limit)
+}
