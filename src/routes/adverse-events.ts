@@ -160,6 +160,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/adverse-events', {
     config: { access: WRITERS },
     schema: {
+      operationId: 'createAdverseEvent',
       summary: 'Report an adverse event',
       description: 'Checked against CTCAE v5.0 and the participant; every problem is listed in one 422 and nothing is stored. ' +
         'DLT classification is computed by the protocol in force.',
@@ -182,6 +183,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/adverse-events', {
     config: { access: READERS },
     schema: {
+      operationId: 'listAdverseEvents',
       summary: 'List adverse events',
       description: 'Sorted by onset date, then aeId. Site-scoped tokens see their sites only; nullified AEs only with includeNullified=true.',
       tags: ['Adverse events'],
@@ -198,6 +200,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/adverse-events/:aeId', {
     config: { access: READERS },
     schema: {
+      operationId: 'getAdverseEvent',
       summary: 'One adverse event',
       tags: ['Adverse events'],
       params: aeParams,
@@ -212,6 +215,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch('/v1/trials/:trialId/adverse-events/:aeId', {
     config: { access: WRITERS },
     schema: {
+      operationId: 'patchAdverseEvent',
       summary: 'Follow up an adverse event (JSON Merge Patch)',
       description: 'Makes a new version and keeps the old one; re-classifies DLT and re-evaluates the trial status. ' +
         'Content type application/merge-patch+json or application/json.',
@@ -232,6 +236,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/adverse-events/:aeId/history', {
     config: { access: READERS },
     schema: {
+      operationId: 'getAdverseEventHistory',
       summary: 'Every version of an adverse event, oldest first, with who, when and why',
       tags: ['Adverse events'],
       params: aeParams,
@@ -246,6 +251,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/adverse-events/:aeId/nullify', {
     config: { access: WRITERS },
     schema: {
+      operationId: 'nullifyAdverseEvent',
       summary: 'Nullify an adverse event entered in error',
       description: 'The entry and its history are kept; it no longer counts in DLT facts, status, summaries or default lists.',
       tags: ['Adverse events'],
@@ -264,6 +270,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/adverse-events/:aeId/adjudications', {
     config: { access: ADJUDICATORS },
     schema: {
+      operationId: 'adjudicateAdverseEvent',
       summary: 'Adjudicate whether an adverse event is a DLT',
       description: 'Overrides the computed DLT flag; both are kept (dlt.computed and dlt.adjudicated) and the trial is re-evaluated.',
       tags: ['Adverse events'],

@@ -37,6 +37,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/audit', {
     config: { access: AUDITORS },
     schema: {
+      operationId: 'listAuditEntries',
       summary: 'The append-only audit trail of a trial, oldest first',
       tags: ['Audit'],
       querystring: z.strictObject({
@@ -63,6 +64,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/audit/verify', {
     config: { access: AUDITORS },
     schema: {
+      operationId: 'verifyAuditTrail',
       summary: 'Recompute the trial\'s audit hash chain',
       description: 'Names the first row whose content or link to its predecessor does not hold.',
       tags: ['Audit'],

@@ -23,6 +23,7 @@ export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/ctcae/terms', {
     config: { access: { roles: ROLES } },
     schema: {
+      operationId: 'searchCtcaeTerms',
       summary: 'Search CTCAE v5.0 terms (pick lists)',
       description: 'Substring match on the term, case- and whitespace-insensitive; terms starting with q first, then alphabetical.',
       tags: ['CTCAE'],
@@ -45,6 +46,7 @@ export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/ctcae/terms/:meddraCode', {
     config: { access: { roles: ROLES } },
     schema: {
+      operationId: 'getCtcaeTerm',
       summary: 'One CTCAE v5.0 term by MedDRA code',
       tags: ['CTCAE'],
       params: z.strictObject({ meddraCode: z.string().regex(/^\d{8}$/, 'MedDRA code: 8 digits') }),

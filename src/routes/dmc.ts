@@ -37,6 +37,7 @@ export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/dmc-decisions', {
     config: { access: { roles: ['dmc'], freshAuthSeconds: FRESH_AUTH_SECONDS } },
     schema: {
+      operationId: 'recordDmcDecision',
       summary: 'Record a signed DMC decision',
       description: '"pause" and "terminate" hold the trial (no enrolment or administration) until a later "continue". The signature covers the SHA-256 of the status snapshot it was taken on, and needs a token issued in the last 5 minutes.',
       tags: ['DMC'],

@@ -14,6 +14,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     sse: { kind: 'only', heartbeat: true },
     config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } },
     schema: {
+      operationId: 'streamTrialEvents',
       summary: 'Server-sent events: every new decision and the status it leads to',
       description: 'text/event-stream. Each event has `id:` (the decision id), `event: status`, and the status document as data. Reconnect with Last-Event-ID to receive the decisions missed meanwhile. Comment heartbeats keep proxies from closing the stream.',
       tags: ['Status'],

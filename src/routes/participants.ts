@@ -76,6 +76,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants', {
     config: { access: DOSING },
     schema: {
+      operationId: 'enrollParticipant',
       summary: 'Enrol a participant',
       description: 'At a dose level (or arm) the current decision does not open: 409 with the status in the body; an admin may enrol anyway with `override`, audited. edc and investigator enrol at their own sites only.',
       tags: ['Participants'],
@@ -93,6 +94,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants', {
     config: { access: READERS },
     schema: {
+      operationId: 'listParticipants',
       summary: 'List participants',
       tags: ['Participants'],
       params: trialParams,
@@ -114,6 +116,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants/:participantId', {
     config: { access: READERS },
     schema: {
+      operationId: 'getParticipant',
       summary: 'One participant',
       tags: ['Participants'],
       params: participantParams,
@@ -129,6 +132,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants/:participantId/withdraw', {
     config: { access: WRITERS },
     schema: {
+      operationId: 'withdrawParticipant',
       summary: 'Withdraw a participant',
       description: 'Needs If-Match with the participant\'s ETag.',
       tags: ['Participants'],
@@ -148,6 +152,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants/:participantId/administrations', {
     config: { access: DOSING },
     schema: {
+      operationId: 'recordAdministration',
       summary: 'Record an administration',
       description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`. While the DMC holds the trial or it is halted: 409 unless an admin overrides.',
       tags: ['Participants'],
@@ -165,6 +170,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants/:participantId/administrations', {
     config: { access: READERS },
     schema: {
+      operationId: 'listAdministrations',
       summary: 'A participant\'s administrations in time order',
       tags: ['Participants'],
       params: participantParams,

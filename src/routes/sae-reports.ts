@@ -21,6 +21,7 @@ export const saeReportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/sae-reports', {
     config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } },
     schema: {
+      operationId: 'listSaeReports',
       summary: 'Regulatory reports due for serious adverse events',
       description: '24-hour initial report, and the 7- or 15-day IND safety report for suspected unexpected serious reactions ' +
         '(21 CFR 312.32, ICH E2A), earliest due first. Site-scoped tokens see their sites only.',

@@ -20,6 +20,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/status', {
     config: { access: READERS },
     schema: {
+      operationId: 'getTrialStatus',
       summary: 'Stop/go status of the trial (the DMC view)',
       description: 'Computed by the server from every committed AE, enrolment and administration, and from DLT windows closed by time since the last write.',
       tags: ['Status'],
@@ -35,6 +36,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/decisions', {
     config: { access: { roles: ['safety_monitor', 'dmc', 'admin', 'investigator'] } },
     schema: {
+      operationId: 'listDecisions',
       summary: 'Every change of status, newest first',
       tags: ['Status'],
       params: trialParams,
@@ -63,6 +65,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/decision-table', {
     config: { access: READERS },
     schema: {
+      operationId: 'getDecisionTable',
       summary: 'The design\'s decision table for the protocol in force',
       description: 'For each number n treated at a dose: escalate if DLTs <= a, de-escalate if >= b, eliminate if >= c (null where no count triggers it), so every decision can be checked by hand.',
       tags: ['Status'],
@@ -78,6 +81,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/summary', {
     config: { access: { roles: ['safety_monitor', 'dmc', 'admin'] } },
     schema: {
+      operationId: 'getTrialSummary',
       summary: 'Safety summary per dose level or arm',
       description: 'Enrolled, evaluable, pending, DLTs with exact 95% CI; participants by worst grade; AE counts by SOC, term and grade, each participant counted once per term at their worst grade; SAEs. With `asOf`, the picture as it stood then: group counts from the decision in force, AEs from their versions.',
       tags: ['Status'],

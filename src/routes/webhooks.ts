@@ -28,6 +28,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/webhooks', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'createWebhook',
       summary: 'Subscribe a URL to the trial\'s decision changes',
       description: 'Each new decision is POSTed as JSON with `x-dlt-signature: sha256=HMAC(secret, timestamp + "." + body)` and `x-dlt-timestamp`, from a durable outbox, retried with exponential backoff.',
       tags: ['Webhooks'],
@@ -53,6 +54,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/webhooks', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'listWebhooks',
       summary: 'The trial\'s webhook subscriptions',
       tags: ['Webhooks'],
       params: trialParams,
@@ -66,6 +68,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete('/v1/trials/:trialId/webhooks/:webhookId', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'deleteWebhook',
       summary: 'Deactivate a webhook (kept for the record)',
       tags: ['Webhooks'],
       params: trialParams.extend({ webhookId: z.uuid() }),
