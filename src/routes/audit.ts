@@ -6,7 +6,7 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { verifyChain } from '../services/audit.js'
 import { requireTrial, toInstant } from '../services/trials.js'
-import { clientId } from './params.js'
+import { clientId } from '../schemas/params.js'
 
 const AUDITORS = { roles: ['admin', 'safety_monitor'], records: 'participants' } as const
 

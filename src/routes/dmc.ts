@@ -7,7 +7,7 @@ import { WITH_BODY, problems } from '../http/responses.js'
 import { conflict } from '../http/problem.js'
 import { clinicalWrite } from '../services/clinical-write.js'
 import { statusHash } from '../services/status.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 import { statusSchema } from './status-schemas.js'
 
 /** 21 CFR 11.200: a signature needs fresh authentication; ours accepts tokens issued in the last 5 minutes (enforced by the auth plugin). */

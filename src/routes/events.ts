@@ -6,7 +6,7 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { notFound } from '../http/problem.js'
 import { currentStatus } from '../services/status.js'
 import { SHUTDOWN } from '../services/decision-bus.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 import { statusSchema } from './status-schemas.js'
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {

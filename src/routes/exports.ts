@@ -4,7 +4,7 @@ import { AE_VARIABLES, SUPPAE_VARIABLES } from '../domain/sdtm.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { AppError, problemSchema } from '../http/problem.js'
 import { fhirBundle, sdtmAe, suppae, type DatasetFormat } from '../services/exports.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 
 // Whole-trial exports of participant-level data, streamed: the response is
 // written page by page, so a trial of any size exports in bounded memory.

@@ -6,7 +6,7 @@ import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import {
   enrolParticipant, getParticipant, listAdministrations, listParticipants, recordAdministration, withdrawParticipant
 } from '../services/participants.js'
-import { clientId, trialParams } from './params.js'
+import { clientId, trialParams } from '../schemas/params.js'
 
 const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
 // Dosing against the current decision is an admin's call (audited with its reason).

@@ -10,7 +10,7 @@ import { trialSummary } from '../services/summary.js'
 import { loadProtocol } from '../services/protocols.js'
 import { decisionTableFor } from '../domain/status.js'
 import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 import { seesEveryParticipant, type Principal } from '../auth/roles.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const

@@ -7,7 +7,7 @@ import { notFound } from '../http/problem.js'
 import {
   addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
 } from '../services/trials.js'
-import { clientId, trialParams } from './params.js'
+import { clientId, trialParams } from '../schemas/params.js'
 import { protocolDocument } from '../schemas/protocol.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const

@@ -6,7 +6,7 @@ import { webhooks } from '../../db/schema.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { notFound } from '../http/problem.js'
 import { clinicalWrite } from '../services/clinical-write.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 
 const webhookSchema = z.object({
   webhookId: z.string(),
