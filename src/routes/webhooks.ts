@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { and, asc, eq } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { webhooks } from '../../db/schema.js'
+import { webhooks, type WebhookRow } from '../../db/schema.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { notFound } from '../http/problem.js'
 import { clinicalWrite } from '../services/clinical-write.js'
@@ -16,7 +16,7 @@ const webhookSchema = z.object({
   createdAt: z.string()
 }).meta({ id: 'Webhook' })
 
-const toWebhook = (w: typeof webhooks.$inferSelect) => ({
+const toWebhook = (w: WebhookRow) => ({
   webhookId: w.webhookId,
   url: w.url,
   active: w.active,

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lte, type Query, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
-import { adjudications, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
+import { adjudications, adverseEvents, adverseEventVersions, participants, trials, type AdverseEventRow as AeRow, type TrialRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
 import { insertRows, send, together } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
@@ -18,9 +18,6 @@ import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { addClassified, dependsOnOtherAes, findAdministrations, findParticipant, reclassifyParticipant } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
-
-type AeRow = typeof adverseEvents.$inferSelect
-type TrialRow = typeof trials.$inferSelect
 
 export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'

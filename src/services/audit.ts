@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { and, asc, eq, gt } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { auditLog } from '../../db/schema.js'
+import { auditLog, type AuditRow } from '../../db/schema.js'
 import type { Queryable, Tx } from '../../db/client.js'
 import { selectRows, statement } from '../../db/statements.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -17,8 +17,6 @@ export interface AuditEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64)
-
-type AuditRow = typeof auditLog.$inferSelect
 
 /** Timestamps come back from PostgreSQL in its own format: hash the instant, not the spelling. */
 const isoInstant = (at: string) => new Date(at).toISOString()

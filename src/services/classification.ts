@@ -1,12 +1,10 @@
 import type { Query } from 'drizzle-orm'
-import { adverseEvents, participants, toxicityCounts } from '../../db/schema.js'
+import { adverseEvents, participants, toxicityCounts, type AdverseEventRow as AeRow } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
 import { columnsOf, insertRows, selectRows, send, statement, together, updateRows } from '../../db/statements.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
-
-type AeRow = typeof adverseEvents.$inferSelect
 
 export const aeFacts = (row: AeRow): AeFacts => ({
   aeId: row.aeId,

@@ -1,5 +1,5 @@
 import type { Query } from 'drizzle-orm'
-import { auditLog, trials } from '../../db/schema.js'
+import { auditLog, trials, type TrialRow } from '../../db/schema.js'
 import type { Db, Tx } from '../../db/client.js'
 import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
 import type { Principal } from '../auth/roles.js'
@@ -8,8 +8,6 @@ import { chainHead, chainRow, parseChainHead, type AuditEntry } from './audit.js
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
-
-export type TrialRow = typeof trials.$inferSelect
 
 export interface WriteContext extends Pipeline {
   /** the trial row, locked FOR UPDATE for the whole transaction */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import { idempotencyKeys } from '../../db/schema.js'
+import { idempotencyKeys, type IdempotencyKeyRow as KeyRow } from '../../db/schema.js'
 import type { Queryable } from '../../db/client.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { AppError } from '../http/problem.js'
@@ -9,8 +9,6 @@ import type { Pipeline } from './pipeline.js'
 export interface StoredResponse<T> { statusCode: number, body: T, replayed: boolean }
 
 export interface IdempotencyIds { trialId: string, scope: string, key: string | undefined }
-
-type KeyRow = typeof idempotencyKeys.$inferSelect
 
 /** The stored response of a key, if it was used; read with the write's other reads, under its lock. */
 export async function findKey (db: Queryable, ids: IdempotencyIds): Promise<KeyRow | undefined> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, max, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { administrations, participants, trialSites } from '../../db/schema.js'
+import { administrations, participants, trialSites, type AdministrationRow, type ParticipantRow } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
 import type { Protocol } from '../domain/protocol.js'
@@ -63,8 +63,6 @@ export interface AdministrationInput {
   override?: Override | undefined
 }
 
-type ParticipantRow = typeof participants.$inferSelect
-
 const orNull = (at: string | null) => at === null ? null : toInstant(at)
 
 export const toParticipantView = (r: ParticipantRow): ParticipantView => ({
@@ -83,7 +81,7 @@ export const toParticipantView = (r: ParticipantRow): ParticipantView => ({
   lastAdministrationAt: orNull(r.lastAdministrationAt)
 })
 
-const toAdministrationView = (r: typeof administrations.$inferSelect): AdministrationView => ({
+const toAdministrationView = (r: AdministrationRow): AdministrationView => ({
   administrationId: r.administrationId,
   participantId: r.participantId,
   administeredAt: toInstant(r.administeredAt),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { decisions, outbox, trials, trialStatus } from '../../db/schema.js'
+import { decisions, outbox, trials, trialStatus, type TrialRow, type TrialStatusRow as StatusRow } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import { columnsOf, insertRows, selectRows, send, statement } from '../../db/statements.js'
 import { evaluateStatus, type TrialStatus } from '../domain/status.js'
@@ -27,9 +27,6 @@ export interface Trigger {
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
 
 export const STATUS_CHANNEL = 'dlt_status'
-
-type TrialRow = typeof trials.$inferSelect
-type StatusRow = typeof trialStatus.$inferSelect
 
 /** A participant as the engine reads it: every field present, as stored. */
 type EngineParticipant = Required<ParticipantSummary> & { seq: number }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm'
-import { participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
+import { participants, protocolVersions, trials, trialSites, type ProtocolVersionRow, type TrialRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
@@ -220,7 +220,7 @@ export async function addSite (db: Db, trialId: string, principal: Principal, si
   return value
 }
 
-const toVersionView = (r: typeof protocolVersions.$inferSelect): ProtocolVersionView => ({
+const toVersionView = (r: ProtocolVersionRow): ProtocolVersionView => ({
   trialId: r.trialId,
   version: r.version,
   protocol: r.document as Record<string, unknown>,
@@ -241,7 +241,7 @@ export async function listProtocolVersions (db: Queryable, trialId: string, afte
   return rows.map(toVersionView)
 }
 
-export async function requireTrial (db: Queryable, trialId: string): Promise<typeof trials.$inferSelect> {
+export async function requireTrial (db: Queryable, trialId: string): Promise<TrialRow> {
   const [row] = await db.select().from(trials).where(eq(trials.trialId, trialId))
   if (row === undefined) throw notFound('Trial')
   return row
