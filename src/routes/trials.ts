@@ -8,48 +8,12 @@ import {
   addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
 } from '../services/trials.js'
 import { clientId, trialParams } from '../schemas/params.js'
-import { protocolDocument } from '../schemas/protocol.js'
+import {
+  ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteSchema, trialCreateBody, trialSchema
+} from '../schemas/trials.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
 const ADMIN = { roles: ['admin'] } as const
-
-const reason = z.string().trim().min(1).max(2000)
-
-const siteSchema = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Site' })
-
-const createBody = z.strictObject({
-  trialId: clientId,
-  title: z.string().trim().min(1).max(500),
-  phase: z.string().trim().min(1).max(32).optional().describe('e.g. PHASE1, PHASE1_PHASE2, NA'),
-  sites: z.array(siteSchema).max(1000).optional(),
-  protocol: protocolDocument
-})
-
-export const trialSchema = z.object({
-  trialId: z.string(),
-  title: z.string(),
-  phase: z.string().nullable(),
-  version: z.number().int().describe('version of the trial resource (its ETag); bumped by amendments and site changes'),
-  protocolVersion: z.number().int(),
-  protocol: protocolDocument,
-  sites: z.array(siteSchema),
-  createdAt: z.string(),
-  updatedAt: z.string()
-}).meta({ id: 'Trial' })
-
-const protocolVersionSchema = z.object({
-  trialId: z.string(),
-  version: z.number().int(),
-  protocol: protocolDocument,
-  reason: z.string().nullable().describe('the reason for the amendment (null for version 1)'),
-  createdBy: z.string(),
-  createdAt: z.string()
-}).meta({ id: 'ProtocolVersion' })
-
-const idempotencyHeaders = z.looseObject({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
-})
-const ifMatchHeaders = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the version the change is based on (required)') })
 
 export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials', {
@@ -60,7 +24,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
       description: 'The Idempotency-Key is kept per trialId.',
       tags: ['Trials'],
       headers: idempotencyHeaders,
-      body: createBody,
+      body: trialCreateBody,
       response: { 201: trialSchema, ...problems(...WITH_BODY, 409) }
     }
   }, async (request, reply) => {
@@ -110,7 +74,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['Trials'],
       params: trialParams,
       headers: ifMatchHeaders,
-      body: z.strictObject({ protocol: protocolDocument, reason: reason.describe('reason for the amendment (21 CFR 11)') }),
+      body: protocolAmendBody,
       response: { 200: trialSchema, ...problems(...WITH_BODY, 404, 412, 428) }
     }
   }, async (request, reply) => {
