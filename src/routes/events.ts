@@ -7,7 +7,7 @@ import { notFound } from '../http/problem.js'
 import { currentStatus } from '../services/status.js'
 import { SHUTDOWN } from '../services/decision-bus.js'
 import { trialParams } from '../schemas/params.js'
-import { statusSchema } from './status-schemas.js'
+import { statusSchema } from '../schemas/status.js'
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/events', {

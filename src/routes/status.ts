@@ -9,7 +9,7 @@ import { currentStatus } from '../services/status.js'
 import { trialSummary } from '../services/summary.js'
 import { loadProtocol } from '../services/protocols.js'
 import { decisionTableFor } from '../domain/status.js'
-import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
+import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from '../schemas/status.js'
 import { trialParams } from '../schemas/params.js'
 import { seesEveryParticipant, type Principal } from '../auth/roles.js'
 

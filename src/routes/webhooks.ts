@@ -7,14 +7,7 @@ import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { notFound } from '../http/problem.js'
 import { clinicalWrite } from '../services/clinical-write.js'
 import { trialParams } from '../schemas/params.js'
-
-const webhookSchema = z.object({
-  webhookId: z.string(),
-  url: z.string(),
-  active: z.boolean(),
-  createdBy: z.string(),
-  createdAt: z.string()
-}).meta({ id: 'Webhook' })
+import { webhookSchema } from '../schemas/webhooks.js'
 
 const toWebhook = (w: WebhookRow) => ({
   webhookId: w.webhookId,
