@@ -274,3 +274,21 @@ export const outbox = pgTable('outbox', {
   primaryKey({ columns: [t.trialId, t.outboxId] }),
   index('outbox_due').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)
 ])
+
+// One row type per table, for the code that reads them.
+export type TrialRow = typeof trials.$inferSelect
+export type TrialSiteRow = typeof trialSites.$inferSelect
+export type ProtocolVersionRow = typeof protocolVersions.$inferSelect
+export type ParticipantRow = typeof participants.$inferSelect
+export type AdministrationRow = typeof administrations.$inferSelect
+export type AdverseEventRow = typeof adverseEvents.$inferSelect
+export type AdverseEventVersionRow = typeof adverseEventVersions.$inferSelect
+export type AdjudicationRow = typeof adjudications.$inferSelect
+export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect
+export type AuditRow = typeof auditLog.$inferSelect
+export type ToxicityCountRow = typeof toxicityCounts.$inferSelect
+export type TrialStatusRow = typeof trialStatus.$inferSelect
+export type DecisionRow = typeof decisions.$inferSelect
+export type DmcDecisionRow = typeof dmcDecisions.$inferSelect
+export type WebhookRow = typeof webhooks.$inferSelect
+export type OutboxRow = typeof outbox.$inferSelect

@@ -3,8 +3,9 @@ import type { Queryable } from '../client.js'
 import { columnsOf, constantText, insertRows, selectRows, statement, updateRows } from '../statements.js'
 import { SIGNAL_FACTS_READ, type SafetySignal, type SignalFact } from '../../src/domain/stopping-rules.js'
 import type { Write } from './writes.js'
+import type { AdverseEventRow as AeRow } from '../schema.js'
 
-export type AeRow = typeof adverseEvents.$inferSelect
+export type { AeRow }
 
 /** The participant's live (not nullified) AEs. */
 export async function readLiveAes (db: Queryable, trialId: string, participantId: string): Promise<AeRow[]> {

@@ -3,6 +3,7 @@ import { auditLog } from '../schema.js'
 import type { Db, Queryable } from '../client.js'
 import { insertRows, selectRows, statement } from '../statements.js'
 import type { Write } from './writes.js'
+import type { AuditRow } from '../schema.js'
 
 /** The head of a trial's audit chain, as `seq hash` (null for an empty chain). */
 export async function readChainHead (db: Queryable, trialId: string): Promise<string | null> {
@@ -33,7 +34,7 @@ export async function readAuditSeq (db: Db, trialId: string): Promise<number> {
 export interface AuditFilter { trialId: string, entity?: string | undefined, entityId?: string | undefined, afterSeq?: number | undefined }
 
 /** A page of a trial's audit chain in order, optionally of one entity; `limit` rows at most. */
-export async function readAuditPage (db: Queryable, f: AuditFilter, limit: number): Promise<Array<typeof auditLog.$inferSelect>> {
+export async function readAuditPage (db: Queryable, f: AuditFilter, limit: number): Promise<AuditRow[]> {
   return await db.select().from(auditLog).where(and(
     eq(auditLog.trialId, f.trialId),
     f.entity === undefined ? undefined : eq(auditLog.entity, f.entity),

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, lt, lte } from 'drizzle-orm'
 import { decisions, dmcDecisions, trialStatus } from '../schema.js'
 import type { Queryable } from '../client.js'
+import type { DecisionRow } from '../schema.js'
 
 /** The id of the decision the trial's stored status names (under the trial lock: the latest). */
 export async function readCurrentDecisionId (db: Queryable, trialId: string): Promise<string | null> {
@@ -19,7 +20,7 @@ export async function insertDmcDecision (db: Queryable, row: typeof dmcDecisions
   await db.insert(dmcDecisions).values(row)
 }
 
-export type DecisionRow = typeof decisions.$inferSelect
+export type { DecisionRow }
 
 /** A page of the trial's decisions, newest first, before the decision `before` (all when undefined); `limit` rows at most. */
 export async function readDecisionsPage (db: Queryable, trialId: string, before: string | undefined, limit: number): Promise<DecisionRow[]> {

@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { idempotencyKeys } from '../schema.js'
 import type { Queryable } from '../client.js'
+import type { IdempotencyKeyRow as KeyRow } from '../schema.js'
 
-export type KeyRow = typeof idempotencyKeys.$inferSelect
+export type { KeyRow }
 
 export async function readKey (db: Queryable, ids: { trialId: string, scope: string, key: string }): Promise<KeyRow | undefined> {
   const [seen] = await db.select().from(idempotencyKeys)

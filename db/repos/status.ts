@@ -4,8 +4,9 @@ import type { Queryable, Tx } from '../client.js'
 import { columnsOf, insertRows, selectRows, statement } from '../statements.js'
 import type { TrialStatus } from '../../src/domain/status.js'
 import type { Write } from './writes.js'
+import type { TrialStatusRow as StatusRow } from '../schema.js'
 
-export type StatusRow = typeof trialStatus.$inferSelect
+export type { StatusRow }
 
 /** The status as stored and served: the participant-level rows live only in the decision snapshots. */
 export type StoredStatus = Omit<TrialStatus, 'participants'>

@@ -2,8 +2,9 @@ import { eq } from 'drizzle-orm'
 import { trials } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { columnsOf, selectRows, statement } from '../statements.js'
+import type { TrialRow } from '../schema.js'
 
-export type TrialRow = typeof trials.$inferSelect
+export type { TrialRow }
 
 /** The trial row, locked FOR UPDATE until the transaction ends: what serialises a trial's clinical writes. */
 export async function lockTrial (tx: Tx, trialId: string): Promise<TrialRow | undefined> {

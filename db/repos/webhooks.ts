@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm'
 import { outbox, webhooks } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { selectRows, statement } from '../statements.js'
+import type { WebhookRow } from '../schema.js'
 
 /** The ids of the trial's active webhooks. */
 export async function readActiveWebhookIds (db: Queryable, trialId: string): Promise<Array<{ webhookId: string }>> {
@@ -11,7 +12,7 @@ export async function readActiveWebhookIds (db: Queryable, trialId: string): Pro
 /** Queues deliveries; issued at once (for a pipeline's defer). */
 export const insertOutbox = (tx: Tx, rows: Array<typeof outbox.$inferInsert>): Promise<unknown> => tx.insert(outbox).values(rows).execute()
 
-export type WebhookRow = typeof webhooks.$inferSelect
+export type { WebhookRow }
 
 export async function insertWebhook (db: Queryable, row: typeof webhooks.$inferInsert): Promise<WebhookRow> {
   const [inserted] = await db.insert(webhooks).values(row).returning()

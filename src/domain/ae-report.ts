@@ -10,8 +10,8 @@
 // Time: dates are 'YYYY-MM-DD' calendar days; an instant (withdrawal, asOf)
 // counts on the site's calendar day (site-calendar.ts), as in the DLT window.
 import type { FieldError } from './ctcae.js'
-import { attributionValues } from './protocol.js'
 import { localDate } from './site-calendar.js'
+import { ATTRIBUTIONS } from './vocabulary.js'
 
 export interface AeReportFields {
   grade: number
@@ -97,8 +97,8 @@ export function checkAeReport (ae: AeReportFields, ctx: AeReportContext): FieldE
     errors.push({ path: '/grade', message: `outcome fatal means death related to the AE, which is grade 5; got grade ${ae.grade}` })
   }
 
-  if (!(attributionValues as readonly string[]).includes(ae.attribution)) {
-    errors.push({ path: '/attribution', message: `attribution must be one of ${attributionValues.join(', ')}; got '${ae.attribution}'` })
+  if (!(ATTRIBUTIONS as readonly string[]).includes(ae.attribution)) {
+    errors.push({ path: '/attribution', message: `attribution must be one of ${ATTRIBUTIONS.join(', ')}; got '${ae.attribution}'` })
   }
   return errors
 }

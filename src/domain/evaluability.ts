@@ -76,15 +76,22 @@ export interface ParticipantEvaluability {
   exposure?: Exposure
 }
 
+/**
+ * The counts of one dose level (or arm): the one declaration the designs, the
+ * stopping rules and the status view take the parts they need from.
+ */
 export interface GroupCounts {
   doseLevel: number
   armId?: string
   /** participants not replaceable: evaluable + pending (designs' `enrolled`) */
   enrolled: number
+  /** DLT-evaluable participants: had a DLT, or completed the DLT window without one */
   evaluable: number
+  /** enrolled, window still open, no DLT yet */
   pending: number
   /** withdrawn before the window ended without a DLT: to be replaced */
   notEvaluable: number
+  /** evaluable participants with at least one DLT */
   dlts: number
   /** dlts / evaluable; null while nobody is evaluable */
   dltRate: number | null

@@ -18,7 +18,7 @@
 //   (definite Certain, probable Probably-Likely, possible Possible, unlikely
 //   Unlikely); "unrelated" has no WHO-UMC code and is given as text only;
 // - the DLT verdict and its protocol version in this service's extension.
-import type { AeOutcome, Attribution } from './sae-clocks.js'
+import type { AeOutcome, Attribution } from './vocabulary.js'
 import type { AeSnapshot } from './sdtm.js'
 
 export const MEDDRA_SYSTEM = 'http://terminology.hl7.org/CodeSystem/mdr'

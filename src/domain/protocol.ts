@@ -17,9 +17,10 @@ import { POINTER_PATTERN, pointer, resolvePointer } from '../lib/json-pointer.js
 const MAX_LEVEL = 99
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-export const attributionValues = ['unrelated', 'unlikely', 'possible', 'probable', 'definite'] as const
-export type Attribution = typeof attributionValues[number]
-const attribution = z.enum(attributionValues)
+import { ATTRIBUTIONS, type Attribution } from './vocabulary.js'
+
+export type { Attribution }
+const attribution = z.enum(ATTRIBUTIONS)
 
 const RELATED: Attribution[] = ['possible', 'probable', 'definite']
 

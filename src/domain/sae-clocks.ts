@@ -7,23 +7,7 @@
 // "Calendar days" are counted as whole 24-hour periods from awareAt (weekends
 // and holidays included); instants are compared in UTC, so no DST shifts apply.
 
-export type SeriousnessCriterion =
-  | 'death'
-  | 'life_threatening'
-  | 'hospitalization'
-  | 'disability'
-  | 'congenital_anomaly'
-  | 'important_medical_event'
-
-export type Attribution = 'unrelated' | 'unlikely' | 'possible' | 'probable' | 'definite'
-
-export type AeOutcome =
-  | 'recovered'
-  | 'recovering'
-  | 'not_recovered'
-  | 'recovered_with_sequelae'
-  | 'fatal'
-  | 'unknown'
+import type { AeOutcome, Attribution, SaeReportKind, SeriousnessCriterion } from './vocabulary.js'
 
 export interface SaeClockInput {
   serious: boolean
@@ -34,8 +18,6 @@ export interface SaeClockInput {
   expected?: boolean
   outcome?: AeOutcome
 }
-
-export type SaeReportKind = 'initial_24h' | 'susar_7d' | 'susar_15d'
 
 export interface SaeReportDue {
   kind: SaeReportKind

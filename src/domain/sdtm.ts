@@ -16,7 +16,7 @@
 // - AEACN: actionTaken when it is an ACN term (any case, '_' for space), else
 //   null with the text in AEACNOTH;
 // - study days count from the date (UTC) of the first administration (RFSTDTC).
-import type { AeOutcome, Attribution } from './sae-clocks.js'
+import type { AeOutcome, Attribution } from './vocabulary.js'
 
 /** SDTMIG v3.3 AE variables this service fills (or must carry, Expected ones), in SDTMIG order. */
 export const AE_VARIABLES = [

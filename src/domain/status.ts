@@ -74,15 +74,7 @@ export interface StatusInput {
   dmcReviewed?: string[]
 }
 
-export interface StatusDoseLevel {
-  doseLevel: number
-  armId?: string
-  enrolled: number
-  evaluable: number
-  pending: number
-  dlts: number
-  dltRate: number | null
-  ci95: [number, number]
+export interface StatusDoseLevel extends Pick<GroupCounts, 'doseLevel' | 'armId' | 'enrolled' | 'evaluable' | 'pending' | 'dlts' | 'dltRate' | 'ci95'> {
   open: boolean
   eliminated: boolean
   capacity: number | null

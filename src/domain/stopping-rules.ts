@@ -13,14 +13,9 @@
 // participants who are not replaceable (evaluable + pending) at every level.
 import type { Attribution, StoppingRule } from './protocol.js'
 import { betaCdf } from './stats.js'
+import type { GroupCounts } from './evaluability.js'
 
-export interface RuleCounts {
-  doseLevel: number
-  armId?: string
-  enrolled: number
-  evaluable: number
-  dlts: number
-}
+export type RuleCounts = Pick<GroupCounts, 'doseLevel' | 'armId' | 'enrolled' | 'evaluable' | 'dlts'>
 
 /** a non-nullified AE of the trial that is serious or grade 5 */
 export interface SafetySignal {

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { FastifyInstance } from 'fastify'
 import { SERVICE_VERSION } from '../version.js'
+import { COMPONENT_REF, protocolComponents } from '../schemas/protocol.js'
 
 const description = `Adverse-event capture graded by CTCAE v5.0, dose-limiting-toxicity (DLT)
 classification against each trial's protocol, and server-side dose-escalation and
@@ -21,6 +22,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)
+      out.schema = linkComponents(out.schema) as typeof out.schema
       const access = input.route.config?.access
       if (access !== undefined && access !== 'public') {
         const roles = access.roles.join(', ')
@@ -36,13 +38,29 @@ async function openapi (app: FastifyInstance): Promise<void> {
       }
       return out
     },
-    transformObject: jsonSchemaTransformObject
+    transformObject: (input) => {
+      const document = jsonSchemaTransformObject(input) as { components?: { schemas?: Record<string, unknown> } }
+      const schemas = linkComponents(document.components?.schemas ?? {}) as Record<string, unknown>
+      return { ...document, components: { ...document.components, schemas: { ...schemas, ...protocolComponents() } } } as ReturnType<typeof jsonSchemaTransformObject>
+    }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', {
     config: { access: 'public' },
     schema: { hide: true }
   }, async () => app.swagger())
+}
+
+// A schema node marked with COMPONENT_REF (a document validated by its own
+// parser, such as the protocol) becomes a reference to that component.
+function linkComponents (node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(linkComponents)
+  if (node === null || typeof node !== 'object') return node
+  const { [COMPONENT_REF]: component, ...rest } = node as Record<string, unknown>
+  if (typeof component === 'string') {
+    return { $ref: `#/components/schemas/${component}`, ...(rest.description === undefined ? {} : { description: rest.description }) }
+  }
+  return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, linkComponents(value)]))
 }
 
 export const openapiPlugin = fp(openapi, { name: 'openapi', fastify: '5.x' })

@@ -5,37 +5,16 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { verifyChain } from '../services/audit.js'
 import { requireTrial, toInstant } from '../services/trials.js'
-import { clientId } from './params.js'
+import { clientId } from '../schemas/params.js'
+import { auditEntrySchema, auditVerdictSchema } from '../schemas/audit.js'
 
 const AUDITORS = { roles: ['admin', 'safety_monitor'], records: 'participants' } as const
-
-const auditEntrySchema = z.object({
-  seq: z.number().int().describe('position in the trial\'s hash chain, from 1'),
-  auditId: z.string(),
-  at: z.string(),
-  actor: z.string(),
-  role: z.string(),
-  action: z.string(),
-  entity: z.string(),
-  entityId: z.string(),
-  before: z.unknown(),
-  after: z.unknown(),
-  reason: z.string().nullable(),
-  hash: z.string(),
-  prevHash: z.string()
-}).meta({ id: 'AuditEntry' })
-
-const verdictSchema = z.object({
-  trialId: z.string(),
-  valid: z.boolean(),
-  checked: z.number().int().describe('rows verified before the first broken one (all rows when valid)'),
-  firstBroken: z.object({ seq: z.number().int(), auditId: z.string(), problem: z.string() }).nullable()
-}).meta({ id: 'AuditVerdict' })
 
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/audit', {
     config: { access: AUDITORS },
     schema: {
+      operationId: 'listAuditEntries',
       summary: 'The append-only audit trail of a trial, oldest first',
       tags: ['Audit'],
       querystring: z.strictObject({
@@ -57,11 +36,12 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/audit/verify', {
     config: { access: AUDITORS },
     schema: {
+      operationId: 'verifyAuditTrail',
       summary: 'Recompute the trial\'s audit hash chain',
       description: 'Names the first row whose content or link to its predecessor does not hold.',
       tags: ['Audit'],
       querystring: z.strictObject({ trialId: clientId }),
-      response: { 200: verdictSchema, ...problems(...AUTHENTICATED, 404) }
+      response: { 200: auditVerdictSchema, ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request) => {
     await requireTrial(app.db, request.query.trialId)

@@ -5,24 +5,13 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, encodeCursor, pageOf, pageQuery } from '../http/pagination.js'
 import { notFound } from '../lib/errors.js'
 import { termView } from '../services/ctcae.js'
-
-const gradeText = z.string().nullable()
-  .describe('NCI\'s description of this grade; null when NCI\'s text has not been imported on this server (npm run ctcae:import)')
-
-export const ctcaeTermSchema = z.object({
-  meddraCode: z.string().describe('MedDRA LLT code as printed in CTCAE v5.0'),
-  term: z.string(),
-  soc: z.string().describe('MedDRA system organ class'),
-  otherSpecify: z.boolean().describe('an "Other, specify" term: an AE report must name the event in otherSpecify'),
-  definition: z.string().nullable().describe('NCI\'s definition; null when none or not imported'),
-  grades: z.partialRecord(z.enum(['1', '2', '3', '4', '5']), gradeText)
-    .describe('one key per grade CTCAE v5.0 defines for the term (absent keys: grades that do not exist)')
-}).meta({ id: 'CtcaeTerm' })
+import { ctcaeTermSchema } from '../schemas/ctcae.js'
 
 export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/ctcae/terms', {
     config: { access: { roles: ROLES } },
     schema: {
+      operationId: 'searchCtcaeTerms',
       summary: 'Search CTCAE v5.0 terms (pick lists)',
       description: 'Substring match on the term, case- and whitespace-insensitive; terms starting with q first, then alphabetical.',
       tags: ['CTCAE'],
@@ -45,6 +34,7 @@ export const ctcaeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/ctcae/terms/:meddraCode', {
     config: { access: { roles: ROLES } },
     schema: {
+      operationId: 'getCtcaeTerm',
       summary: 'One CTCAE v5.0 term by MedDRA code',
       tags: ['CTCAE'],
       params: z.strictObject({ meddraCode: z.string().regex(/^\d{8}$/, 'MedDRA code: 8 digits') }),

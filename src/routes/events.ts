@@ -5,14 +5,15 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { notFound } from '../lib/errors.js'
 import { currentStatus } from '../services/status.js'
 import { SHUTDOWN } from '../plugins/decision-bus.js'
-import { trialParams } from './params.js'
-import { statusSchema } from './status-schemas.js'
+import { trialParams } from '../schemas/params.js'
+import { statusSchema } from '../schemas/status.js'
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/events', {
     sse: { kind: 'only', heartbeat: true },
     config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } },
     schema: {
+      operationId: 'streamTrialEvents',
       summary: 'Server-sent events: every new decision and the status it leads to',
       description: 'text/event-stream. Each event has `id:` (the decision id), `event: status`, and the status document as data. Reconnect with Last-Event-ID to receive the decisions missed meanwhile. Comment heartbeats keep proxies from closing the stream.',
       tags: ['Status'],

@@ -5,7 +5,7 @@ import { AUTHENTICATED, problems } from '../http/responses.js'
 import { problemSchema } from '../http/problem.js'
 import { AppError } from '../lib/errors.js'
 import { fhirBundle, sdtmAe, suppae, type DatasetFormat } from '../services/exports.js'
-import { trialParams } from './params.js'
+import { trialParams } from '../schemas/params.js'
 
 // Whole-trial exports of participant-level data, streamed: the response is
 // written page by page, so a trial of any size exports in bounded memory.
@@ -68,11 +68,12 @@ export function fhirMediaType (accept: string | undefined): typeof FHIR_JSON | t
 
 export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
   const datasetRoute = (
-    file: string, summary: string, description: string, format: DatasetFormat, item: z.ZodType,
+    operationId: string, file: string, summary: string, description: string, format: DatasetFormat, item: z.ZodType,
     build: typeof sdtmAe
   ) => app.get(`/v1/trials/:trialId/exports/${file}`, {
     config: { access: EXPORTERS },
     schema: {
+      operationId,
       summary,
       description,
       tags: ['Exports'],
@@ -100,14 +101,15 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
     '(the protocol version that classified it) per AE record, keyed by AESEQ.'
   const aeRecordSchema = recordOf(AE_VARIABLES, 'SdtmAeRecord')
   const suppaeRecordSchema = recordOf(SUPPAE_VARIABLES, 'SdtmSuppaeRecord')
-  datasetRoute('sdtm-ae.csv', 'SDTM AE dataset (CSV)', AE_DESCRIPTION, 'csv', aeRecordSchema, sdtmAe)
-  datasetRoute('sdtm-ae.json', 'SDTM AE dataset (JSON records)', AE_DESCRIPTION, 'json', aeRecordSchema, sdtmAe)
-  datasetRoute('suppae.csv', 'SDTM SUPPAE dataset (CSV)', SUPPAE_DESCRIPTION, 'csv', suppaeRecordSchema, suppae)
-  datasetRoute('suppae.json', 'SDTM SUPPAE dataset (JSON records)', SUPPAE_DESCRIPTION, 'json', suppaeRecordSchema, suppae)
+  datasetRoute('getSdtmAeCsv', 'sdtm-ae.csv', 'SDTM AE dataset (CSV)', AE_DESCRIPTION, 'csv', aeRecordSchema, sdtmAe)
+  datasetRoute('getSdtmAeJson', 'sdtm-ae.json', 'SDTM AE dataset (JSON records)', AE_DESCRIPTION, 'json', aeRecordSchema, sdtmAe)
+  datasetRoute('getSuppaeCsv', 'suppae.csv', 'SDTM SUPPAE dataset (CSV)', SUPPAE_DESCRIPTION, 'csv', suppaeRecordSchema, suppae)
+  datasetRoute('getSuppaeJson', 'suppae.json', 'SDTM SUPPAE dataset (JSON records)', SUPPAE_DESCRIPTION, 'json', suppaeRecordSchema, suppae)
 
   app.get('/v1/trials/:trialId/exports/fhir', {
     config: { access: EXPORTERS },
     schema: {
+      operationId: 'getFhirBundle',
       summary: 'FHIR R4 Bundle of the trial\'s adverse events',
       description: 'A collection Bundle: the ResearchStudy, then per participant a Patient and ResearchSubject stub and its AdverseEvent ' +
         'resources (MedDRA-coded CTCAE term, severity from the grade, CTCAE grade and DLT extensions, causality from the attribution). ' +

@@ -17,12 +17,13 @@ const readySchema = z.object({
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/health', {
     config: { access: 'public' },
-    schema: { summary: 'The process is up', tags: ['Operations'], response: { 200: healthSchema } }
+    schema: { operationId: 'getHealth', summary: 'The process is up', tags: ['Operations'], response: { 200: healthSchema } }
   }, async () => ({ status: 'ok' as const, version: SERVICE_VERSION }))
 
   app.get('/ready', {
     config: { access: 'public' },
     schema: {
+      operationId: 'getReadiness',
       summary: 'The database is reachable and every shipped migration is applied',
       tags: ['Operations'],
       response: { 200: readySchema, ...problems(503) }

@@ -6,7 +6,10 @@ import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import {
   enrolParticipant, getParticipant, listAdministrations, listParticipants, recordAdministration, withdrawParticipant
 } from '../services/participants.js'
-import { clientId, trialParams } from './params.js'
+import { clientId, trialParams } from '../schemas/params.js'
+import {
+  administrationBody, administrationSchema, enrolBody, idempotencyHeaders, instant, participantParams, participantSchema, reason
+} from '../schemas/participants.js'
 
 const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
 // Dosing against the current decision is an admin's call (audited with its reason).
@@ -14,68 +17,11 @@ const DOSING = { ...WRITERS, fields: { override: ['admin'] } } as const
 // dmc only where the protocol unblinds it (enforced by the auth plugin)
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
 
-const participantParams = z.strictObject({ trialId: clientId, participantId: clientId })
-const instant = z.iso.datetime({ offset: true })
-const reason = z.string().trim().min(1).max(2000)
-const doseLevel = z.number().int().min(0).max(99)
-const override = z.strictObject({ reason: reason.describe('why the decision is overridden (audited)') })
-  .describe('admin only: enrol or dose although the current decision does not allow it')
-
-const enrolBody = z.strictObject({
-  participantId: clientId,
-  siteId: clientId,
-  doseLevel: doseLevel.optional().describe('give doseLevel or armId'),
-  armId: clientId.optional(),
-  enrolledOn: z.iso.date(),
-  override: override.optional()
-})
-
-export const participantSchema = z.object({
-  participantId: z.string(),
-  siteId: z.string(),
-  doseLevel: z.number().int(),
-  armId: z.string().nullable(),
-  enrolledOn: z.string(),
-  status: z.enum(['enrolled', 'withdrawn', 'completed']),
-  withdrawnAt: z.string().nullable(),
-  withdrawalReason: z.string().nullable(),
-  overrideReason: z.string().nullable().describe('set when an admin enrolled against the decision'),
-  version: z.number().int(),
-  dltCount: z.number().int(),
-  firstAdministrationAt: z.string().nullable(),
-  lastAdministrationAt: z.string().nullable()
-}).meta({ id: 'Participant' })
-
-const doseSchema = z.strictObject({ value: z.number().min(0).max(1e30), unit: z.string().trim().min(1).max(32) })
-
-const administrationBody = z.strictObject({
-  administeredAt: instant,
-  doseLevel,
-  dose: doseSchema.optional().describe('the dose actually given'),
-  reason: reason.optional().describe('required when doseLevel is not the participant\'s (dose modification)'),
-  override: override.optional()
-})
-
-export const administrationSchema = z.object({
-  administrationId: z.string(),
-  participantId: z.string(),
-  administeredAt: z.string(),
-  doseLevel: z.number().int(),
-  dose: z.object({ value: z.number(), unit: z.string() }).nullable(),
-  doseModification: z.boolean(),
-  modificationReason: z.string().nullable(),
-  createdBy: z.string(),
-  createdAt: z.string()
-}).meta({ id: 'Administration' })
-
-const idempotencyHeaders = z.looseObject({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
-})
-
 export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants', {
     config: { access: DOSING },
     schema: {
+      operationId: 'enrollParticipant',
       summary: 'Enrol a participant',
       description: 'At a dose level (or arm) the current decision does not open: 409 with the status in the body; an admin may enrol anyway with `override`, audited. edc and investigator enrol at their own sites only.',
       tags: ['Participants'],
@@ -93,6 +39,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants', {
     config: { access: READERS },
     schema: {
+      operationId: 'listParticipants',
       summary: 'List participants',
       tags: ['Participants'],
       params: trialParams,
@@ -114,6 +61,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants/:participantId', {
     config: { access: READERS },
     schema: {
+      operationId: 'getParticipant',
       summary: 'One participant',
       tags: ['Participants'],
       params: participantParams,
@@ -129,6 +77,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants/:participantId/withdraw', {
     config: { access: WRITERS },
     schema: {
+      operationId: 'withdrawParticipant',
       summary: 'Withdraw a participant',
       description: 'Needs If-Match with the participant\'s ETag.',
       tags: ['Participants'],
@@ -148,6 +97,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants/:participantId/administrations', {
     config: { access: DOSING },
     schema: {
+      operationId: 'recordAdministration',
       summary: 'Record an administration',
       description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`. While the DMC holds the trial or it is halted: 409 unless an admin overrides.',
       tags: ['Participants'],
@@ -165,6 +115,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/participants/:participantId/administrations', {
     config: { access: READERS },
     schema: {
+      operationId: 'listAdministrations',
       summary: 'A participant\'s administrations in time order',
       tags: ['Participants'],
       params: participantParams,

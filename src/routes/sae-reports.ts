@@ -3,24 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, pageOf, pageQuery } from '../http/pagination.js'
 import { listSaeReports } from '../services/adverse-events.js'
-import { trialParams } from './params.js'
-
-const saeReportSchema = z.object({
-  aeId: z.uuid(),
-  participantId: z.string(),
-  siteId: z.string(),
-  term: z.string(),
-  grade: z.number().int(),
-  kind: z.enum(['initial_24h', 'susar_7d', 'susar_15d']),
-  dueAt: z.string().describe('UTC instant, counted from the AE\'s awareAt'),
-  overdue: z.boolean().describe('dueAt has passed'),
-  basis: z.string().describe('the regulation that sets this clock')
-}).meta({ id: 'SaeReportDue' })
+import { trialParams } from '../schemas/params.js'
+import { saeReportSchema } from '../schemas/adverse-events.js'
 
 export const saeReportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/sae-reports', {
     config: { access: { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } },
     schema: {
+      operationId: 'listSaeReports',
       summary: 'Regulatory reports due for serious adverse events',
       description: '24-hour initial report, and the 7- or 15-day IND safety report for suspected unexpected serious reactions ' +
         '(21 CFR 312.32, ICH E2A), earliest due first. Site-scoped tokens see their sites only.',

@@ -9,8 +9,8 @@ import { trialSummary } from '../services/summary.js'
 import { loadProtocol } from '../services/protocols.js'
 import { requireTrial } from '../services/trials.js'
 import { decisionTableFor } from '../domain/status.js'
-import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from './status-schemas.js'
-import { trialParams } from './params.js'
+import { decisionSchema, decisionTableSchema, statusSchema, summarySchema } from '../schemas/status.js'
+import { trialParams } from '../schemas/params.js'
 import { seesEveryParticipant, type Principal } from '../auth/roles.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
@@ -20,6 +20,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/status', {
     config: { access: READERS },
     schema: {
+      operationId: 'getTrialStatus',
       summary: 'Stop/go status of the trial (the DMC view)',
       description: 'Computed by the server from every committed AE, enrolment and administration, and from DLT windows closed by time since the last write.',
       tags: ['Status'],
@@ -35,6 +36,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/decisions', {
     config: { access: { roles: ['safety_monitor', 'dmc', 'admin', 'investigator'] } },
     schema: {
+      operationId: 'listDecisions',
       summary: 'Every change of status, newest first',
       tags: ['Status'],
       params: trialParams,
@@ -61,6 +63,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/decision-table', {
     config: { access: READERS },
     schema: {
+      operationId: 'getDecisionTable',
       summary: 'The design\'s decision table for the protocol in force',
       description: 'For each number n treated at a dose: escalate if DLTs <= a, de-escalate if >= b, eliminate if >= c (null where no count triggers it), so every decision can be checked by hand.',
       tags: ['Status'],
@@ -76,6 +79,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/summary', {
     config: { access: { roles: ['safety_monitor', 'dmc', 'admin'] } },
     schema: {
+      operationId: 'getTrialSummary',
       summary: 'Safety summary per dose level or arm',
       description: 'Enrolled, evaluable, pending, DLTs with exact 95% CI; participants by worst grade; AE counts by SOC, term and grade, each participant counted once per term at their worst grade; SAEs. With `asOf`, the picture as it stood then: group counts from the decision in force, AEs from their versions.',
       tags: ['Status'],

@@ -7,60 +7,24 @@ import { notFound } from '../lib/errors.js'
 import {
   addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
 } from '../services/trials.js'
-import { clientId, trialParams } from './params.js'
+import { clientId, trialParams } from '../schemas/params.js'
+import {
+  ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteSchema, trialCreateBody, trialSchema
+} from '../schemas/trials.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
 const ADMIN = { roles: ['admin'] } as const
-
-const reason = z.string().trim().min(1).max(2000)
-const protocolDocument = z.record(z.string(), z.unknown())
-  .describe('The protocol document (contract: "Protocol document"). Validated in full: a 422 lists every problem with its JSON path under /protocol.')
-
-const siteSchema = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Site' })
-
-const createBody = z.strictObject({
-  trialId: clientId,
-  title: z.string().trim().min(1).max(500),
-  phase: z.string().trim().min(1).max(32).optional().describe('e.g. PHASE1, PHASE1_PHASE2, NA'),
-  sites: z.array(siteSchema).max(1000).optional(),
-  protocol: protocolDocument
-})
-
-export const trialSchema = z.object({
-  trialId: z.string(),
-  title: z.string(),
-  phase: z.string().nullable(),
-  version: z.number().int().describe('version of the trial resource (its ETag); bumped by amendments and site changes'),
-  protocolVersion: z.number().int(),
-  protocol: z.record(z.string(), z.unknown()),
-  sites: z.array(siteSchema),
-  createdAt: z.string(),
-  updatedAt: z.string()
-}).meta({ id: 'Trial' })
-
-const protocolVersionSchema = z.object({
-  trialId: z.string(),
-  version: z.number().int(),
-  protocol: z.record(z.string(), z.unknown()),
-  reason: z.string().nullable().describe('the reason for the amendment (null for version 1)'),
-  createdBy: z.string(),
-  createdAt: z.string()
-}).meta({ id: 'ProtocolVersion' })
-
-const idempotencyHeaders = z.looseObject({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
-})
-const ifMatchHeaders = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the version the change is based on (required)') })
 
 export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials', {
     config: { access: ADMIN },
     schema: {
+      operationId: 'createTrial',
       summary: 'Create a trial with protocol version 1',
       description: 'The Idempotency-Key is kept per trialId.',
       tags: ['Trials'],
       headers: idempotencyHeaders,
-      body: createBody,
+      body: trialCreateBody,
       response: { 201: trialSchema, ...problems(...WITH_BODY, 409) }
     }
   }, async (request, reply) => {
@@ -72,6 +36,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials', {
     config: { access: READERS },
     schema: {
+      operationId: 'listTrials',
       summary: 'List the trials this token covers',
       tags: ['Trials'],
       querystring: z.strictObject({ ...pageQuery }),
@@ -87,6 +52,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId', {
     config: { access: READERS },
     schema: {
+      operationId: 'getTrial',
       summary: 'One trial with its protocol in force and its sites',
       tags: ['Trials'],
       params: trialParams,
@@ -102,12 +68,13 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put('/v1/trials/:trialId/protocol', {
     config: { access: ADMIN },
     schema: {
+      operationId: 'amendProtocol',
       summary: 'Amend the protocol: makes protocol version N+1',
       description: 'Needs If-Match with the trial\'s ETag and a reason. Earlier versions stay readable; the participants\' AEs are re-classified under the new version and the status is re-evaluated.',
       tags: ['Trials'],
       params: trialParams,
       headers: ifMatchHeaders,
-      body: z.strictObject({ protocol: protocolDocument, reason: reason.describe('reason for the amendment (21 CFR 11)') }),
+      body: protocolAmendBody,
       response: { 200: trialSchema, ...problems(...WITH_BODY, 404, 412, 428) }
     }
   }, async (request, reply) => {
@@ -120,6 +87,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/protocol/versions', {
     config: { access: READERS },
     schema: {
+      operationId: 'listProtocolVersions',
       summary: 'Every protocol version of the trial, oldest first',
       tags: ['Trials'],
       params: trialParams,
@@ -138,6 +106,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/protocol/versions/:version', {
     config: { access: READERS },
     schema: {
+      operationId: 'getProtocolVersion',
       summary: 'One protocol version, with who made it and why',
       tags: ['Trials'],
       params: z.strictObject({ trialId: clientId, version: z.coerce.number().int().min(1).max(1_000_000) }),
@@ -152,6 +121,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/sites', {
     config: { access: ADMIN },
     schema: {
+      operationId: 'addSite',
       summary: 'Add a site to the trial',
       tags: ['Trials'],
       params: trialParams,

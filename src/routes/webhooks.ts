@@ -1,17 +1,10 @@
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { WebhookRow } from '../../db/repos/webhooks.js'
+import type { WebhookRow } from '../../db/schema.js'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { createWebhook, deactivateWebhook, listWebhooks } from '../services/webhooks.js'
-import { trialParams } from './params.js'
-
-const webhookSchema = z.object({
-  webhookId: z.string(),
-  url: z.string(),
-  active: z.boolean(),
-  createdBy: z.string(),
-  createdAt: z.string()
-}).meta({ id: 'Webhook' })
+import { trialParams } from '../schemas/params.js'
+import { webhookSchema } from '../schemas/webhooks.js'
 
 const toWebhook = (w: WebhookRow) => ({
   webhookId: w.webhookId,
@@ -25,6 +18,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/webhooks', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'createWebhook',
       summary: 'Subscribe a URL to the trial\'s decision changes',
       description: 'Each new decision is POSTed as JSON with `x-dlt-signature: sha256=HMAC(secret, timestamp + "." + body)` and `x-dlt-timestamp`, from a durable outbox, retried with exponential backoff.',
       tags: ['Webhooks'],
@@ -44,6 +38,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/trials/:trialId/webhooks', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'listWebhooks',
       summary: 'The trial\'s webhook subscriptions',
       tags: ['Webhooks'],
       params: trialParams,
@@ -57,6 +52,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete('/v1/trials/:trialId/webhooks/:webhookId', {
     config: { access: { roles: ['admin'] } },
     schema: {
+      operationId: 'deleteWebhook',
       summary: 'Deactivate a webhook (kept for the record)',
       tags: ['Webhooks'],
       params: trialParams.extend({ webhookId: z.uuid() }),

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { adjudications, adverseEvents, adverseEventVersions, participants } from '../../db/schema.js'
+import type { z } from 'zod'
+import { adjudications, adverseEvents, adverseEventVersions, participants, type AdverseEventRow as AeRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
 import { insertAe, insertAeVersion } from '../../db/repos/adverse-events.js'
 import { readAdministrations, readParticipantStateAnySite } from '../../db/repos/participants.js'
@@ -8,7 +9,9 @@ import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport } from '../domain/ae-report.js'
-import { saeReportingClocks, type AeOutcome, type Attribution, type SaeReportKind, type SeriousnessCriterion } from '../domain/sae-clocks.js'
+import { saeReportingClocks } from '../domain/sae-clocks.js'
+import type { AeOutcome, Attribution, SeriousnessCriterion } from '../domain/vocabulary.js'
+import { aePatchBody, type aeCreateBody, type aeListQuery, type aeRecordSchema, type aeSchema, type saeReportSchema } from '../schemas/adverse-events.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable } from '../lib/errors.js'
@@ -18,69 +21,20 @@ import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { requireTrial } from './trials.js'
 
-type AeRow = typeof adverseEvents.$inferSelect
-
 export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
 
-export interface AeCreateInput {
-  participantId: string
-  term?: string | undefined
-  meddraCode?: string | undefined
-  otherSpecify?: string | undefined
-  grade: number
-  onsetDate: string
-  resolvedDate?: string | undefined
-  serious: boolean
-  seriousnessCriteria?: SeriousnessCriterion[] | undefined
-  attribution: string
-  expected?: boolean | undefined
-  clinicalSymptoms?: boolean | undefined
-  requiredMedicalTreatment?: boolean | undefined
-  outcome?: AeOutcome | undefined
-  actionTaken?: string | undefined
-  externalId?: string | undefined
-  awareAt?: string | undefined
-}
+export type AeCreateInput = z.output<typeof aeCreateBody>
 
 /** JSON Merge Patch (RFC 7396) of the follow-up fields: absent = unchanged, null = cleared. */
-export interface AePatchInput {
-  grade?: number | undefined
-  onsetDate?: string | undefined
-  resolvedDate?: string | null | undefined
-  serious?: boolean | undefined
-  seriousnessCriteria?: SeriousnessCriterion[] | null | undefined
-  attribution?: string | undefined
-  expected?: boolean | null | undefined
-  clinicalSymptoms?: boolean | null | undefined
-  requiredMedicalTreatment?: boolean | null | undefined
-  outcome?: AeOutcome | null | undefined
-  actionTaken?: string | null | undefined
-  otherSpecify?: string | null | undefined
-  awareAt?: string | undefined
-  reason: string
-}
+export type AePatchInput = z.output<typeof aePatchBody>
 
-export interface AeListFilters {
-  participantId?: string | undefined
-  siteId?: string | undefined
-  doseLevel?: number | undefined
-  armId?: string | undefined
-  minGrade?: number | undefined
-  serious?: boolean | undefined
-  soc?: string | undefined
-  isDlt?: boolean | undefined
-  onsetFrom?: string | undefined
-  onsetTo?: string | undefined
-  includeNullified: boolean
-  limit: number
-  after?: [string, string] | undefined
-}
+export type AeListFilters = Omit<z.output<typeof aeListQuery>, 'cursor'> & { after?: [string, string] | undefined }
 
 const iso = (instant: string): string => new Date(instant).toISOString()
 
 /** The AE as stored, in the API's shape: what versions and audit rows keep whole. */
-export function aeRecord (row: AeRow) {
+export function aeRecord (row: AeRow): AeRecord {
   return {
     aeId: row.aeId,
     version: row.version,
@@ -121,7 +75,8 @@ export function aeRecord (row: AeRow) {
   }
 }
 
-export type AeRecord = ReturnType<typeof aeRecord>
+/** the record the API returns and each version keeps (AdverseEventVersion) */
+export type AeRecord = z.output<typeof aeRecordSchema>
 
 /** The regulatory reports a serious AE owes; none for a nullified entry. */
 function saeReports (row: AeRow) {
@@ -136,11 +91,11 @@ function saeReports (row: AeRow) {
   }, iso(row.awareAt))
 }
 
-export function aeView (row: AeRow) {
+export function aeView (row: AeRow): AeView {
   return { ...aeRecord(row), saeReports: saeReports(row) }
 }
 
-export type AeView = ReturnType<typeof aeView>
+export type AeView = z.output<typeof aeSchema>
 
 const inScope = (principal: Principal, siteId: string) => principal.sites === null || principal.sites.includes(siteId)
 
@@ -290,11 +245,11 @@ export async function createAe (
   return value
 }
 
-/** The fields a follow-up may change, with the stored value they replace. */
-const PATCHABLE = [
-  'grade', 'onsetDate', 'resolvedDate', 'serious', 'seriousnessCriteria', 'attribution', 'expected',
-  'clinicalSymptoms', 'requiredMedicalTreatment', 'outcome', 'actionTaken', 'otherSpecify', 'awareAt'
-] as const
+/**
+ * The fields a follow-up may change: every field of the patch schema but its
+ * reason, so a field added there makes a new version when it changes.
+ */
+const PATCHABLE = Object.keys(aePatchBody.shape).filter((k): k is Exclude<keyof AePatchInput, 'reason'> => k !== 'reason')
 
 export async function patchAe (
   db: Db, dictionary: CtcaeDictionary, trialId: string, aeId: string, principal: Principal, patch: AePatchInput, expectedVersion: number
@@ -457,17 +412,7 @@ export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: str
   return { items: kept.map(aeView), nextCursor: more ? encodeCursor([last!.onsetDate, last!.aeId]) : null }
 }
 
-export interface SaeReportItem {
-  aeId: string
-  participantId: string
-  siteId: string
-  term: string
-  grade: number
-  kind: SaeReportKind
-  dueAt: string
-  overdue: boolean
-  basis: string
-}
+export type SaeReportItem = z.output<typeof saeReportSchema>
 
 /**
  * The reports serious, non-nullified AEs owe, earliest due first: each with

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
-import type { auditLog } from '../../db/schema.js'
+import type { AuditRow } from '../../db/schema.js'
 import type { Queryable, Tx } from '../../db/client.js'
 import { insertAuditRowNow, readAuditPage, readChainHead } from '../../db/repos/audit.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -16,8 +16,6 @@ export interface AuditEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64)
-
-type AuditRow = typeof auditLog.$inferSelect
 
 /** Timestamps come back from PostgreSQL in its own format: hash the instant, not the spelling. */
 const isoInstant = (at: string) => new Date(at).toISOString()

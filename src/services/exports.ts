@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { and, asc, eq, gt, gte, inArray, isNull, lte, min, or, type SQL } from 'drizzle-orm'
-import { administrations, adverseEvents, adverseEventVersions, participants, trials } from '../../db/schema.js'
+import { administrations, adverseEvents, adverseEventVersions, participants, type TrialRow } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
 import {
   AE_VARIABLES, SUPPAE_VARIABLES, csvRecord, gradeRecords, inOrder, subjectRows, suppaeRows, utcDate,
@@ -71,7 +71,6 @@ const liveAe = (row: AeRow): FhirAe => ({
 
 /** A stored version snapshot as exported. */
 const versionAe = (record: AeRecord): FhirAe => ({ ...record, soc: record.ctcae.soc })
-type TrialRow = typeof trials.$inferSelect
 
 export interface ExportOptions {
   /** the data as it stood at this instant: versions changed by then, AEs not nullified by then */

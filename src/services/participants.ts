@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, max, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import { administrations, participants, trialSites } from '../../db/schema.js'
+import type { z } from 'zod'
+import { administrations, participants, trialSites, type AdministrationRow, type ParticipantRow } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
 import type { Principal } from '../auth/roles.js'
 import type { Protocol } from '../domain/protocol.js'
@@ -12,57 +13,14 @@ import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
 import { statusInTransaction, type StatusDocument } from './status.js'
 import { requireTrial, toInstant } from './trials.js'
+import type { administrationBody, administrationSchema, enrolBody, override, participantSchema } from '../schemas/participants.js'
 
-export type ParticipantStatus = 'enrolled' | 'withdrawn' | 'completed'
-
-export interface ParticipantView {
-  participantId: string
-  siteId: string
-  doseLevel: number
-  armId: string | null
-  enrolledOn: string
-  status: ParticipantStatus
-  withdrawnAt: string | null
-  withdrawalReason: string | null
-  overrideReason: string | null
-  version: number
-  dltCount: number
-  firstAdministrationAt: string | null
-  lastAdministrationAt: string | null
-}
-
-export interface AdministrationView {
-  administrationId: string
-  participantId: string
-  administeredAt: string
-  doseLevel: number
-  dose: { value: number, unit: string } | null
-  doseModification: boolean
-  modificationReason: string | null
-  createdBy: string
-  createdAt: string
-}
-
-export interface Override { reason: string }
-
-export interface EnrolmentInput {
-  participantId: string
-  siteId: string
-  doseLevel?: number | undefined
-  armId?: string | undefined
-  enrolledOn: string
-  override?: Override | undefined
-}
-
-export interface AdministrationInput {
-  administeredAt: string
-  doseLevel: number
-  dose?: { value: number, unit: string } | undefined
-  reason?: string | undefined
-  override?: Override | undefined
-}
-
-type ParticipantRow = typeof participants.$inferSelect
+export type ParticipantView = z.output<typeof participantSchema>
+export type ParticipantStatus = ParticipantView['status']
+export type AdministrationView = z.output<typeof administrationSchema>
+export type Override = z.output<typeof override>
+export type EnrolmentInput = z.output<typeof enrolBody>
+export type AdministrationInput = z.output<typeof administrationBody>
 
 const orNull = (at: string | null) => at === null ? null : toInstant(at)
 
@@ -82,7 +40,7 @@ export const toParticipantView = (r: ParticipantRow): ParticipantView => ({
   lastAdministrationAt: orNull(r.lastAdministrationAt)
 })
 
-const toAdministrationView = (r: typeof administrations.$inferSelect): AdministrationView => ({
+const toAdministrationView = (r: AdministrationRow): AdministrationView => ({
   administrationId: r.administrationId,
   participantId: r.participantId,
   administeredAt: toInstant(r.administeredAt),

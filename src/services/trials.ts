@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm'
-import { participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
+import type { z } from 'zod'
+import { participants, protocolVersions, trials, trialSites, type ProtocolVersionRow, type TrialRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { findTrial, type TrialRow } from '../../db/repos/trials.js'
+import { findTrial } from '../../db/repos/trials.js'
 import type { Principal } from '../auth/roles.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
@@ -11,37 +12,12 @@ import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant } from './classification.js'
 import { reevaluateStatus } from './status.js'
 import { pipelinedTransaction } from './pipeline.js'
+import type { protocolVersionSchema, siteSchema, trialCreateBody, trialSchema } from '../schemas/trials.js'
 
-export interface SiteInput { siteId: string, name: string }
-
-export interface TrialInput {
-  trialId: string
-  title: string
-  phase?: string | undefined
-  sites?: SiteInput[] | undefined
-  protocol: unknown
-}
-
-export interface TrialView {
-  trialId: string
-  title: string
-  phase: string | null
-  version: number
-  protocolVersion: number
-  protocol: Record<string, unknown>
-  sites: SiteInput[]
-  createdAt: string
-  updatedAt: string
-}
-
-export interface ProtocolVersionView {
-  trialId: string
-  version: number
-  protocol: Record<string, unknown>
-  reason: string | null
-  createdBy: string
-  createdAt: string
-}
+export type SiteInput = z.output<typeof siteSchema>
+export type TrialInput = z.output<typeof trialCreateBody>
+export type TrialView = z.output<typeof trialSchema>
+export type ProtocolVersionView = z.output<typeof protocolVersionSchema>
 
 /** PostgreSQL spells timestamps its own way; responses carry RFC 3339 instants. */
 export const toInstant = (at: string): string => new Date(at).toISOString()
@@ -220,7 +196,7 @@ export async function addSite (db: Db, trialId: string, principal: Principal, si
   return value
 }
 
-const toVersionView = (r: typeof protocolVersions.$inferSelect): ProtocolVersionView => ({
+const toVersionView = (r: ProtocolVersionRow): ProtocolVersionView => ({
   trialId: r.trialId,
   version: r.version,
   protocol: r.document as Record<string, unknown>,

@@ -3,6 +3,8 @@ import { and, asc, eq } from 'drizzle-orm'
 import { adjudications, adverseEvents, adverseEventVersions, auditLog } from '../../db/schema.js'
 import nct07295067 from '../../seeds/trials/NCT07295067.js'
 import { verifyChain } from '../../src/services/audit.js'
+import type { AePatchInput } from '../../src/services/adverse-events.js'
+import { aePatchBody } from '../../src/schemas/adverse-events.js'
 import { bearer, build } from '../helpers/build.js'
 import { SEED_SITE, administer, createTrial, enrol } from '../helpers/fixtures.js'
 
@@ -255,6 +257,40 @@ t.test('follow-up: If-Match, merge patch, versions and history', async t => {
   const audit = await app.db.select().from(auditLog).where(and(eq(auditLog.trialId, trialId), eq(auditLog.entityId, ae.aeId))).orderBy(asc(auditLog.seq))
   t.same(audit.map(a => [a.action, a.reason]), [['ae_created', null], ['ae_updated', 'Hgb nadir reported by central lab'], ['ae_updated', 'resolution entered in error']])
   t.match(audit[1], { before: { grade: 3 }, after: { grade: 4 } })
+})
+
+// PATCHABLE is derived from the patch schema: a field added there must make a
+// new version when it changes, or a follow-up would return 200 and keep nothing.
+t.test('every field of the patch schema is versioned: changing it alone makes a new version', async t => {
+  const serious = { serious: true, seriousnessCriteria: ['hospitalization'] }
+  const OTHER = 'Blood and lymphatic system disorders - Other, specify'
+  // The AE each field starts from, and the follow-up (with what a valid report needs besides the field) that changes it.
+  const cases: Record<Exclude<keyof AePatchInput, 'reason'>, { start?: object, patch: object }> = {
+    grade: { patch: { grade: 2 } },
+    onsetDate: { patch: { onsetDate: '2025-01-09' } },
+    resolvedDate: { patch: { resolvedDate: '2025-01-20' } },
+    serious: { patch: serious },
+    seriousnessCriteria: { start: serious, patch: { seriousnessCriteria: ['hospitalization', 'disability'] } },
+    attribution: { patch: { attribution: 'probable' } },
+    expected: { patch: { expected: false } },
+    clinicalSymptoms: { patch: { clinicalSymptoms: false } },
+    requiredMedicalTreatment: { patch: { requiredMedicalTreatment: false } },
+    outcome: { patch: { outcome: 'not_recovered' } },
+    actionTaken: { patch: { actionTaken: 'dose held' } },
+    otherSpecify: { start: { term: OTHER, otherSpecify: 'Bone marrow hypoplasia' }, patch: { otherSpecify: 'Pancytopenia' } },
+    awareAt: { patch: { awareAt: '2025-01-09T10:00:00.000Z' } }
+  }
+  t.same(Object.keys(cases).sort(), Object.keys(aePatchBody.shape).filter((k) => k !== 'reason').sort(), 'a case per patchable field')
+  const trialId = await trial()
+  for (const [field, { start, patch: change }] of Object.entries(cases)) {
+    const created = await post(trialId, { ...base, term: 'Anemia', ...start }, edc)
+    t.equal(created.statusCode, 201, created.body)
+    const res = await patch(trialId, created.json().aeId, { ...change, reason: `follow-up of ${field}` }, { 'if-match': '"1"' })
+    t.equal(res.statusCode, 200, `${field}: ${res.body}`)
+    t.match(res.json(), { version: 2, ...change }, `${field} changed in a new version`)
+    const history = (await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/adverse-events/${created.json().aeId}/history`, headers: admin })).json()
+    t.match(history.items, [{ version: 1 }, { version: 2, reason: `follow-up of ${field}`, snapshot: change }], `${field} kept in the history`)
+  }
 })
 
 t.test('nullification hides an AE from lists and DLT counts but keeps it and its history', async t => {

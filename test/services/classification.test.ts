@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm'
 import tap from 'tap'
 import { rows } from '../../db/client.js'
-import { adverseEvents } from '../../db/schema.js'
+import type { AdverseEventRow as AeRow } from '../../db/schema.js'
 import type { DltClassification } from '../../src/domain/dlt.js'
 import type { DltDefinition } from '../../src/domain/protocol.js'
 import { loadProtocol } from '../../src/services/protocols.js'
@@ -15,8 +15,6 @@ import { build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'
 
 const { app } = await build()
-
-type AeRow = typeof adverseEvents.$inferSelect
 
 const summaryOf = async (trialId: string, participantId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
   select dlt_count, pending_dlt_count, pending_dlt_until, worst_grade, term_worst, sae_count

@@ -1,6 +1,7 @@
 // The interface every dose-escalation design implements. Designs see only
 // per-dose-level counts of DLT-evaluable participants; evaluability, DLT
 // classification and stopping rules are decided elsewhere.
+import type { GroupCounts } from '../evaluability.js'
 
 export type DesignAction =
   | 'escalate'
@@ -12,17 +13,7 @@ export type DesignAction =
   | 'halt_trial'
   | 'complete'
 
-export interface DoseLevelCounts {
-  doseLevel: number
-  /** participants enrolled at this level who are not withdrawn-and-replaceable */
-  enrolled: number
-  /** DLT-evaluable participants: had a DLT, or completed the DLT window without one */
-  evaluable: number
-  /** enrolled, window still open, no DLT yet */
-  pending: number
-  /** evaluable participants with at least one DLT */
-  dlts: number
-}
+export type DoseLevelCounts = Pick<GroupCounts, 'doseLevel' | 'enrolled' | 'evaluable' | 'pending' | 'dlts'>
 
 export interface DesignInput {
   /** the trial's escalation dose levels in ascending order (control level 0 excluded) */

@@ -1,0 +1,45 @@
+// The trial routes' request and response schemas; the service's input and
+// view types are their z.output.
+import { z } from 'zod'
+import { clientId } from './params.js'
+import { protocolDocument } from './protocol.js'
+
+const reason = z.string().trim().min(1).max(2000)
+
+export const siteSchema = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Site' })
+
+export const trialCreateBody = z.strictObject({
+  trialId: clientId,
+  title: z.string().trim().min(1).max(500),
+  phase: z.string().trim().min(1).max(32).optional().describe('e.g. PHASE1, PHASE1_PHASE2, NA'),
+  sites: z.array(siteSchema).max(1000).optional(),
+  protocol: protocolDocument
+})
+
+export const protocolAmendBody = z.strictObject({ protocol: protocolDocument, reason: reason.describe('reason for the amendment (21 CFR 11)') })
+
+export const trialSchema = z.object({
+  trialId: z.string(),
+  title: z.string(),
+  phase: z.string().nullable(),
+  version: z.number().int().describe('version of the trial resource (its ETag); bumped by amendments and site changes'),
+  protocolVersion: z.number().int(),
+  protocol: protocolDocument,
+  sites: z.array(siteSchema),
+  createdAt: z.string(),
+  updatedAt: z.string()
+}).meta({ id: 'Trial' })
+
+export const protocolVersionSchema = z.object({
+  trialId: z.string(),
+  version: z.number().int(),
+  protocol: protocolDocument,
+  reason: z.string().nullable().describe('the reason for the amendment (null for version 1)'),
+  createdBy: z.string(),
+  createdAt: z.string()
+}).meta({ id: 'ProtocolVersion' })
+
+export const idempotencyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('a repeat with the same key and body returns the first response')
+})
+export const ifMatchHeaders = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the version the change is based on (required)') })
