@@ -55,6 +55,8 @@ export const participants = pgTable('participants', {
   withdrawnAt: instant('withdrawn_at'),
   withdrawalReason: text('withdrawal_reason'),
   overrideReason: text('override_reason'),
+  /** enrolled at a cleared level below the one the design named (design.backfill): not the design's current level */
+  backfill: boolean('backfill').notNull().default(false),
   version: integer('version').notNull().default(1),
   // Facts the status engine needs, kept current by every write so that a
   // status read never scans adverse events.

@@ -46,7 +46,7 @@ export const updateParticipantSummary = (trialId: string, participantId: string,
   updateRows(participants, summary, { trialId, participantId })
 
 /** A participant as the status engine reads it: every field present, as stored. */
-export type EngineParticipant = Required<ParticipantSummary> & StatusParticipant & { seq: number }
+export type EngineParticipant = Required<ParticipantSummary> & StatusParticipant & { seq: number, backfill: boolean }
 
 /**
  * The trial's participants as the status engine reads them, each with every
@@ -57,7 +57,7 @@ export async function readEngineParticipants (db: Queryable, trialId: string): P
   return await selectRows<EngineParticipant>(db, statement`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
         dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq,
-        override_reason is not null as override,
+        override_reason is not null as override, backfill,
         coalesce((select jsonb_agg(jsonb_build_object('administeredAt', a.administered_at, 'doseLevel', a.dose_level) order by a.administered_at)
           from administrations a where a.trial_id = p.trial_id and a.participant_id = p.participant_id), '[]'::jsonb) as administrations
       from participants p where p.trial_id = ${trialId}`)

@@ -97,10 +97,10 @@ const publicStatus = (s: StatusDocument) => ({
  */
 async function gateDosing (
   ctx: WriteContext, override: Override | undefined, gate: (context: GateContext) => GateResult
-): Promise<Extract<GateResult, { allowed: true }>> {
+): Promise<Extract<GateResult, { allowed: true }> & { status: StatusDocument }> {
   const status = await statusInTransaction(ctx, ctx.trial.trialId, ctx.at)
   const result = gate({ status, dmc: ctx.trial.dmcHold as DmcInForce, role: ctx.principal.role, override })
-  if (result.allowed) return result
+  if (result.allowed) return { ...result, status }
   // The problem's own `status` member is the HTTP status code (RFC 9457), so the document travels as trialStatus.
   throw conflict(result.code, result.reason, { code: result.code, decision: status.decision, trialStatus: publicStatus(status) })
 }
@@ -111,6 +111,10 @@ function recordOverride (trigger: Trigger, override: Override | undefined, allow
   trigger.override = override.reason
   return override.reason
 }
+
+/** An enrolment through the gate below the level the design names is a backfill (design.backfill): it does not move the design's current level. */
+const isBackfill = (protocol: Protocol, doseLevel: number, named: number | null) =>
+  protocol.design.type !== 'none' && protocol.design.backfill !== undefined && named !== null && doseLevel < named
 
 /** The dose level and arm an enrolment asks for, checked against the protocol in force. */
 function assignment (protocol: Protocol, version: number, input: EnrolmentInput): { doseLevel: number, armId: string | null } | FieldError[] {
@@ -156,6 +160,7 @@ export async function enrolParticipant (
     if (existing !== undefined) throw conflict('participant-exists', `Participant ${input.participantId} is already enrolled in trial ${trialId}`)
     const allowed = await gateDosing(ctx, input.override, (gate) => gateEnrolment(gate, assigned))
     const overrideReason = recordOverride(trigger, input.override, allowed)
+    const backfill = overrideReason === null && isBackfill(protocol, assigned.doseLevel, allowed.status.decision.nextDoseLevel)
     const [last] = await ctx.tx.select({ seq: max(participants.seq) }).from(participants).where(eq(participants.trialId, trialId))
     const [row] = await ctx.tx.insert(participants).values({
       trialId,
@@ -166,6 +171,7 @@ export async function enrolParticipant (
       enrolledOn: input.enrolledOn,
       seq: (last?.seq ?? 0) + 1,
       overrideReason,
+      backfill,
       createdAt: ctx.at,
       updatedAt: ctx.at
     }).returning()

@@ -39,7 +39,8 @@ async function statusInput (db: Queryable, trialId: string) {
     readEngineParticipants(db, trialId),
     readSafetySignals(db, trialId)
   ])
-  return { participants: people, signals, currentDoseLevel: currentLevelOf(people) }
+  // Backfills (below the level the design named) and overrides do not move the design's current level.
+  return { participants: people, signals, currentDoseLevel: currentLevelOf(people.filter((p) => !p.backfill)) }
 }
 
 /** The part of a status whose change makes a new decision record: everything but the clock. */
@@ -76,7 +77,9 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   const evaluated = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as DmcInForce, dmcReviewed: reviewed ?? [] }, asOf)
   const status = applyAmendmentLimit(evaluated, trial.amendmentLimit)
   const { participants: _, ...served } = status
-  const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
+  // An admin acting against the decision in force (an override, a re-opening) is always in the decision history.
+  const adminAct = trigger.override !== undefined || trigger.reason !== undefined
+  const changed = stored === undefined || adminAct || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
   if (changed) {
     // The protocol's assumptions travel with the decision, so a reader sees which of its inputs the record did not state.
