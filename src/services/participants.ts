@@ -218,7 +218,7 @@ export async function recordAdministration (
     }
     if (errors.length > 0) throw unprocessable('The administration is not valid', errors)
     // The sentinel interval is judged on administeredAt instants, so a back-dated dose cannot break it.
-    const others = await readFirstAdministrations(ctx.tx, trialId, input.doseLevel, participantId)
+    const others = protocol.design.sentinel === undefined ? [] : await readFirstAdministrations(ctx.tx, trialId, input.doseLevel, participantId)
     const sentinel = sentinelCheck(protocol.design.sentinel, others, p, input.administeredAt)
     const allowed = await gateDosing(ctx, input.override, (gate) => gateAdministration(gate, { participantLevel: p.doseLevel, doseLevel: input.doseLevel, sentinel }))
     const overrideReason = recordOverride(trigger, input.override, allowed)
@@ -241,7 +241,7 @@ export async function recordAdministration (
       .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
     await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
     const view = toAdministrationView(row!)
-    const reasons = [modified ? `dose modification: ${input.reason!}` : null, overrideReason === null ? null : `override: ${overrideReason}`]
+    const reasons = [modified ? `${allowed.reduction ? 'dose reduction' : 'dose modification'}: ${input.reason!}` : null, overrideReason === null ? null : `override: ${overrideReason}`]
     ctx.audit({
       action: 'administer',
       entity: 'administration',

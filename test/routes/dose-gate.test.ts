@@ -121,6 +121,8 @@ t.test('a dose reduction to a lower open level is allowed with its reason; a dos
   const reduced = await administerAs(app, edc, trialId, 'R4', daysAgo(1).at, 1, { reason: 'grade 2 fatigue: reduced per protocol' })
   t.equal(reduced.statusCode, 201, 'level 1 is cleared and below the current level: open for a reduction')
   t.match(reduced.json(), { doseLevel: 1, doseModification: true, modificationReason: 'grade 2 fatigue: reduced per protocol' })
+  const audit = await app.inject({ method: 'GET', url: `/v1/audit?trialId=${trialId}&entity=administration&entityId=${reduced.json().administrationId}`, headers: admin })
+  t.match(audit.json().items, [{ action: 'administer', role: 'edc', reason: 'dose reduction: grade 2 fatigue: reduced per protocol' }])
   const above = await administerAs(app, edc, trialId, 'R4', daysAgo(1).at, 3, { reason: 'investigator decision' })
   t.equal(above.statusCode, 409)
   t.match(above.json(), { code: 'dose-level-closed', detail: /above the enrolled level/ })
