@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import {
   bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
 } from 'drizzle-orm/pg-core'
+import type { AmendmentLimit } from '../src/domain/amendment.js'
 
 // Every table leads its primary key with trial_id so that the schema can be
 // distributed by trial (Citus `create_distributed_table(..., 'trial_id')`):
@@ -19,6 +20,8 @@ export const trials = pgTable('trials', {
   protocolVersion: integer('protocol_version').notNull().default(1),
   /** DMC hold in force: null, 'pause' or 'terminate' */
   dmcHold: text('dmc_hold'),
+  /** what the status in force before the last amendment allows (domain/amendment.ts), until the next DMC decision */
+  amendmentLimit: jsonb('amendment_limit').$type<AmendmentLimit>(),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
 })
@@ -52,6 +55,8 @@ export const participants = pgTable('participants', {
   withdrawnAt: instant('withdrawn_at'),
   withdrawalReason: text('withdrawal_reason'),
   overrideReason: text('override_reason'),
+  /** enrolled at a cleared level below the one the design named (design.backfill): not the design's current level */
+  backfill: boolean('backfill').notNull().default(false),
   version: integer('version').notNull().default(1),
   // Facts the status engine needs, kept current by every write so that a
   // status read never scans adverse events.

@@ -3,6 +3,7 @@ import { trials } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
 import { columnsOf, selectRows, statement } from '../statements.js'
 import type { TrialRow } from '../schema.js'
+import type { AmendmentLimit } from '../../src/domain/amendment.js'
 
 export type { TrialRow }
 
@@ -18,9 +19,14 @@ export async function readTrial (db: Queryable, trialId: string): Promise<TrialR
   return trial
 }
 
-/** Holds the trial (pause, terminate) or lifts its hold (null), as a DMC decided. */
+/** Holds the trial (pause, terminate) or lifts its hold (null), as a DMC decided or an admin re-opened it. */
 export async function setDmcHold (db: Queryable, trialId: string, hold: 'pause' | 'terminate' | null, at: string): Promise<void> {
   await db.update(trials).set({ dmcHold: hold, updatedAt: at }).where(eq(trials.trialId, trialId))
+}
+
+/** Keeps (or, with null, clears) the limit an amendment puts on the trial's status until the DMC's next decision. */
+export async function setAmendmentLimit (db: Queryable, trialId: string, limit: AmendmentLimit | null): Promise<void> {
+  await db.update(trials).set({ amendmentLimit: limit }).where(eq(trials.trialId, trialId))
 }
 
 /** The trial row as drizzle maps it (undefined when there is no such trial). */

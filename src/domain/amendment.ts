@@ -22,7 +22,7 @@ export interface AmendmentLimit {
   action: TrialStatus['decision']['action']
 }
 
-export function amendmentLimit (before: TrialStatus, fromVersion: number): AmendmentLimit {
+export function amendmentLimit (before: Pick<TrialStatus, 'state' | 'decision' | 'doseLevels'>, fromVersion: number): AmendmentLimit {
   const levels = before.doseLevels.filter((d) => d.doseLevel > 0)
   const eliminated = levels.filter((d) => d.eliminated).map((d) => d.doseLevel)
   // a stop of escalation closes everything above the level it still allows

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { WITH_BODY, problems } from '../http/responses.js'
-import { recordDmcDecision } from '../services/dmc-decisions.js'
+import { recordDmcDecision, reopenTrial } from '../services/dmc-decisions.js'
 import { trialParams } from '../schemas/params.js'
-import { dmcDecisionBody, dmcDecisionSchema } from '../schemas/dmc.js'
+import { dmcDecisionBody, dmcDecisionSchema, reopenBody, reopenSchema } from '../schemas/dmc.js'
 
 /** 21 CFR 11.200: a signature needs fresh authentication; ours accepts tokens issued in the last 5 minutes (enforced by the auth plugin). */
 const FRESH_AUTH_SECONDS = 300
@@ -13,7 +13,7 @@ export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'recordDmcDecision',
       summary: 'Record a signed DMC decision',
-      description: '"pause" and "terminate" hold the trial (no enrolment or administration) until a later "continue". The signature covers the SHA-256 of the status snapshot it was taken on, and needs a token issued in the last 5 minutes.',
+      description: '"pause" holds the trial (no enrolment or administration) until a later "continue" or "modify"; "terminate" refuses every enrolment and administration, override or not, and no later DMC decision lifts it (an admin re-opening does). A decision ends the limit a protocol amendment put on the status. The signature covers the SHA-256 of the status snapshot it was taken on, and needs a token issued in the last 5 minutes.',
       tags: ['DMC'],
       params: trialParams,
       body: dmcDecisionBody,
@@ -33,4 +33,17 @@ export const dmcRoutes: FastifyPluginAsyncZod = async (app) => {
       status
     })
   })
+
+  app.post('/v1/trials/:trialId/reopen', {
+    config: { access: { roles: ['admin'] } },
+    schema: {
+      operationId: 'reopenTrial',
+      summary: 'Re-open a trial the DMC terminated',
+      description: 'Admin only, with a reason (audited, and kept in the trigger of the decision it causes). Lifts a DMC termination, which no later DMC decision does; the status is re-evaluated. 409 when no termination is in force.',
+      tags: ['DMC'],
+      params: trialParams,
+      body: reopenBody,
+      response: { 200: reopenSchema, ...problems(...WITH_BODY, 404, 409) }
+    }
+  }, async (request) => await reopenTrial(app.db, request.params.trialId, request.principal!, request.body.reason))
 }

@@ -23,7 +23,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'enrollParticipant',
       summary: 'Enrol a participant',
-      description: 'At a dose level (or arm) the current decision does not open: 409 with the status in the body; an admin may enrol anyway with `override`, audited. edc and investigator enrol at their own sites only.',
+      description: 'At a dose level (or arm) the current decision does not open: 409 with `code` (dose-level-closed) and the status in the body; an admin may enrol anyway with `override`, audited and shown in the decision history, except after a DMC termination (409 trial-terminated, override or not). An override enrolment does not move the design\'s current level. edc and investigator enrol at their own sites only.',
       tags: ['Participants'],
       params: trialParams,
       headers: idempotencyHeaders,
@@ -99,7 +99,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'recordAdministration',
       summary: 'Record an administration',
-      description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`. While the DMC holds the trial or it is halted: 409 unless an admin overrides.',
+      description: 'Before enrolment, or for a participant no longer on study: 422. A dose level other than the participant\'s is a dose modification and needs `reason`; a reduction to a lower level open for dosing is allowed, any other modification is refused. Refusals are 409 with `code` and the status: dosing-suspended (DMC pause, trial halted, a modification while on hold or stopped), dose-level-closed, sentinel-interval (judged on `administeredAt`, so a back-dated dose cannot break the interval), trial-terminated. An admin may override all but a termination, audited and shown in the decision history.',
       tags: ['Participants'],
       params: participantParams,
       headers: idempotencyHeaders,

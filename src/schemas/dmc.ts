@@ -19,3 +19,15 @@ export const dmcDecisionSchema = z.object({
   signature: z.object({ signer: z.string(), meaning: z.string(), signedAt: z.string(), statusSha256: z.string() }),
   status: statusSchema
 })
+
+export const reopenBody = z.strictObject({
+  reason: z.string().trim().min(1).max(10_000).describe('why the trial is re-opened after the DMC terminated it (audited, kept in the decision history)')
+})
+
+export const reopenSchema = z.object({
+  trialId: z.string(),
+  reason: z.string(),
+  reopenedBy: z.string(),
+  reopenedAt: z.string(),
+  status: statusSchema
+}).meta({ id: 'TrialReopening' })

@@ -3,7 +3,10 @@ import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
 import { administrations, participants, trialSites, type AdministrationRow, type ParticipantRow } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
+import { readFirstAdministrations } from '../../db/repos/participants.js'
 import type { Principal } from '../auth/roles.js'
+import type { DmcInForce } from '../domain/dmc.js'
+import { gateAdministration, gateEnrolment, sentinelCheck, type GateContext, type GateResult } from '../domain/dose-gate.js'
 import type { Protocol } from '../domain/protocol.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { AppError, assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
@@ -11,7 +14,7 @@ import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
-import { statusInTransaction, type StatusDocument } from './status.js'
+import { statusInTransaction, type StatusDocument, type Trigger } from './status.js'
 import { requireTrial, toInstant } from './trials.js'
 import type { administrationBody, administrationSchema, enrolBody, override, participantSchema } from '../schemas/participants.js'
 
@@ -85,41 +88,33 @@ const publicStatus = (s: StatusDocument) => ({
   nextChangeAt: s.nextChangeAt
 })
 
-function refusal (kind: 'enrolment' | 'administration', status: StatusDocument, hold: string | null, target: { doseLevel: number, armId: string | null }): string | null {
-  if (kind === 'administration') {
-    if (hold !== null) return `Dosing is suspended: DMC decision "${hold}" is in force`
-    return status.decision.action === 'halt_trial' ? `Dosing is suspended: the trial is halted (${status.decision.reasons.join('; ')})` : null
-  }
-  if (status.state !== 'go') return `Enrolment is closed: the trial status is "${status.state}" (${status.decision.reasons.join('; ')})`
-  const row = status.doseLevels.find((d) => d.armId !== undefined ? d.armId === target.armId : d.doseLevel === target.doseLevel)
-  if (row === undefined || !row.open || row.capacity === 0) {
-    const where = target.armId === null ? `dose level ${target.doseLevel}` : `arm ${target.armId}`
-    return `${where} is not open for enrolment under the current decision (${status.decision.action}, next dose level ${status.decision.nextDoseLevel ?? 'none'})`
-  }
-  return null
-}
-
 /**
- * The one gate in front of putting drug into a participant. Enrolment needs
- * the target row of the current status open with room; an administration is
- * refused while the DMC holds the trial or the trial is halted. Read inside
- * the write's transaction, under the trial lock, so the status cannot change
- * between the check and the write. An admin override lets it through; the
- * caller audits the override's reason.
+ * The one gate in front of putting drug into a participant (domain/dose-gate.ts
+ * decides): read inside the write's transaction, under the trial lock, so the
+ * status cannot change between the check and the write. A refusal is 409 with
+ * its code and the status; what it lets through says whether an admin's
+ * override did, for the caller to audit and carry in the decision's trigger.
  */
-export async function gateDosing (
-  ctx: WriteContext, kind: 'enrolment' | 'administration', target: { doseLevel: number, armId: string | null }, override: Override | undefined
-): Promise<void> {
+async function gateDosing (
+  ctx: WriteContext, override: Override | undefined, gate: (context: GateContext) => GateResult
+): Promise<Extract<GateResult, { allowed: true }> & { status: StatusDocument }> {
   const status = await statusInTransaction(ctx, ctx.trial.trialId, ctx.at)
-  const refused = refusal(kind, status, ctx.trial.dmcHold, target)
-  if (refused === null || override !== undefined) return
+  const result = gate({ status, dmc: ctx.trial.dmcHold as DmcInForce, role: ctx.principal.role, override })
+  if (result.allowed) return { ...result, status }
   // The problem's own `status` member is the HTTP status code (RFC 9457), so the document travels as trialStatus.
-  const body = { decision: status.decision, trialStatus: publicStatus(status) }
-  throw conflict(kind === 'enrolment' ? 'dose-level-closed' : 'dosing-suspended', refused, body)
+  throw conflict(result.code, result.reason, { code: result.code, decision: status.decision, trialStatus: publicStatus(status) })
 }
 
 /** An override is part of the decision history: it travels in the trigger of the decision it causes. */
-const overridden = (override: Override | undefined) => override === undefined ? {} : { override: override.reason }
+function recordOverride (trigger: Trigger, override: Override | undefined, allowed: { overridden: boolean }): string | null {
+  if (!allowed.overridden || override === undefined) return null
+  trigger.override = override.reason
+  return override.reason
+}
+
+/** An enrolment through the gate below the level the design names is a backfill (design.backfill): it does not move the design's current level. */
+const isBackfill = (protocol: Protocol, doseLevel: number, named: number | null) =>
+  protocol.design.type !== 'none' && protocol.design.backfill !== undefined && named !== null && doseLevel < named
 
 /** The dose level and arm an enrolment asks for, checked against the protocol in force. */
 function assignment (protocol: Protocol, version: number, input: EnrolmentInput): { doseLevel: number, armId: string | null } | FieldError[] {
@@ -146,7 +141,7 @@ function assignment (protocol: Protocol, version: number, input: EnrolmentInput)
 export async function enrolParticipant (
   db: Db, trialId: string, principal: Principal, input: EnrolmentInput, idempotencyKey?: string
 ): Promise<StoredResponse<ParticipantView>> {
-  const trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId, ...overridden(input.override) }
+  const trigger: Trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants`,
@@ -163,7 +158,9 @@ export async function enrolParticipant (
     const [existing] = await ctx.tx.select({ participantId: participants.participantId }).from(participants)
       .where(and(eq(participants.trialId, trialId), eq(participants.participantId, input.participantId)))
     if (existing !== undefined) throw conflict('participant-exists', `Participant ${input.participantId} is already enrolled in trial ${trialId}`)
-    await gateDosing(ctx, 'enrolment', assigned, input.override)
+    const allowed = await gateDosing(ctx, input.override, (gate) => gateEnrolment(gate, assigned))
+    const overrideReason = recordOverride(trigger, input.override, allowed)
+    const backfill = overrideReason === null && isBackfill(protocol, assigned.doseLevel, allowed.status.decision.nextDoseLevel)
     const [last] = await ctx.tx.select({ seq: max(participants.seq) }).from(participants).where(eq(participants.trialId, trialId))
     const [row] = await ctx.tx.insert(participants).values({
       trialId,
@@ -173,12 +170,13 @@ export async function enrolParticipant (
       armId: assigned.armId,
       enrolledOn: input.enrolledOn,
       seq: (last?.seq ?? 0) + 1,
-      overrideReason: input.override?.reason ?? null,
+      overrideReason,
+      backfill,
       createdAt: ctx.at,
       updatedAt: ctx.at
     }).returning()
     const view = toParticipantView(row!)
-    ctx.audit({ action: 'enrol', entity: 'participant', entityId: input.participantId, after: view, reason: input.override?.reason ?? null })
+    ctx.audit({ action: 'enrol', entity: 'participant', entityId: input.participantId, after: view, reason: overrideReason })
     return { statusCode: 201, body: view }
   }))
   return value
@@ -193,7 +191,7 @@ export async function recordAdministration (
   db: Db, trialId: string, participantId: string, principal: Principal, input: AdministrationInput, idempotencyKey?: string
 ): Promise<StoredResponse<AdministrationView>> {
   const administrationId = uuidv7()
-  const trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId, ...overridden(input.override) }
+  const trigger: Trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
@@ -219,7 +217,11 @@ export async function recordAdministration (
       errors.push({ path: '/reason', message: `a dose level other than the participant's (${p.doseLevel}) is a dose modification and needs a reason` })
     }
     if (errors.length > 0) throw unprocessable('The administration is not valid', errors)
-    await gateDosing(ctx, 'administration', { doseLevel: input.doseLevel, armId: p.armId }, input.override)
+    // The sentinel interval is judged on administeredAt instants, so a back-dated dose cannot break it.
+    const others = protocol.design.sentinel === undefined ? [] : await readFirstAdministrations(ctx.tx, trialId, input.doseLevel, participantId)
+    const sentinel = sentinelCheck(protocol.design.sentinel, others, p, input.administeredAt)
+    const allowed = await gateDosing(ctx, input.override, (gate) => gateAdministration(gate, { participantLevel: p.doseLevel, doseLevel: input.doseLevel, sentinel }))
+    const overrideReason = recordOverride(trigger, input.override, allowed)
     const [row] = await ctx.tx.insert(administrations).values({
       trialId,
       administrationId,
@@ -239,7 +241,7 @@ export async function recordAdministration (
       .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId)))
     await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
     const view = toAdministrationView(row!)
-    const reasons = [modified ? `dose modification: ${input.reason!}` : null, input.override === undefined ? null : `override: ${input.override.reason}`]
+    const reasons = [modified ? `${allowed.reduction ? 'dose reduction' : 'dose modification'}: ${input.reason!}` : null, overrideReason === null ? null : `override: ${overrideReason}`]
     ctx.audit({
       action: 'administer',
       entity: 'administration',

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
 import type { Db, Queryable } from '../../db/client.js'
 import { readSafetySignals } from '../../db/repos/adverse-events.js'
-import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
+import { readEngineParticipants } from '../../db/repos/participants.js'
 import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
 import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
-import { evaluateStatus, type TrialStatus } from '../domain/status.js'
+import { applyAmendmentLimit } from '../domain/amendment.js'
+import type { DmcInForce } from '../domain/dmc.js'
+import { currentLevelOf, evaluateStatus, type TrialStatus } from '../domain/status.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -23,6 +25,8 @@ export interface Trigger {
   actor?: string
   /** an admin's reason for dosing against the decision */
   override?: string
+  /** an admin's reason for re-opening a terminated trial */
+  reason?: string
 }
 
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
@@ -35,8 +39,8 @@ async function statusInput (db: Queryable, trialId: string) {
     readEngineParticipants(db, trialId),
     readSafetySignals(db, trialId)
   ])
-  const latest = people.reduce<EngineParticipant | undefined>((a, p) => a === undefined || p.seq > a.seq ? p : a, undefined)
-  return { participants: people, signals, currentDoseLevel: latest?.doseLevel ?? null }
+  // Backfills (below the level the design named) and overrides do not move the design's current level.
+  return { participants: people, signals, currentDoseLevel: currentLevelOf(people.filter((p) => !p.backfill)) }
 }
 
 /** The part of a status whose change makes a new decision record: everything but the clock. */
@@ -69,14 +73,19 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     input = await statusInput(tx, trialId)
   }
 
-  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: reviewed ?? [] }, asOf)
+  // An amendment applies forward: until the DMC's next decision it cannot re-open what the version before closed.
+  const evaluated = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as DmcInForce, dmcReviewed: reviewed ?? [] }, asOf)
+  const status = applyAmendmentLimit(evaluated, trial.amendmentLimit)
   const { participants: _, ...served } = status
-  const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
+  // An admin acting against the decision in force (an override, a re-opening) is always in the decision history.
+  const adminAct = trigger.override !== undefined || trigger.reason !== undefined
+  const changed = stored === undefined || adminAct || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
   if (changed) {
     // The protocol's assumptions travel with the decision, so a reader sees which of its inputs the record did not state.
     const assumptions = protocol.assumptions === undefined ? {} : { assumptions: protocol.assumptions }
-    const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold }
+    const limit = trial.amendmentLimit === null ? {} : { amendmentLimit: trial.amendmentLimit }
+    const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold, ...limit }
     defer(insertDecision(tx, {
       trialId,
       decisionId,

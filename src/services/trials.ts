@@ -2,15 +2,16 @@ import { and, asc, eq, gt, inArray } from 'drizzle-orm'
 import type { z } from 'zod'
 import { participants, protocolVersions, trials, trialSites, type ProtocolVersionRow, type TrialRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { findTrial } from '../../db/repos/trials.js'
+import { findTrial, setAmendmentLimit } from '../../db/repos/trials.js'
 import type { Principal } from '../auth/roles.js'
+import { amendmentLimit } from '../domain/amendment.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { appendAudit } from './audit.js'
 import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant } from './classification.js'
-import { reevaluateStatus } from './status.js'
+import { reevaluateStatus, statusInTransaction } from './status.js'
 import { pipelinedTransaction } from './pipeline.js'
 import type { protocolVersionSchema, siteSchema, trialCreateBody, trialSchema } from '../schemas/trials.js'
 
@@ -162,6 +163,9 @@ export async function amendProtocol (
     const removed = await removedAssignments(ctx.tx, trialId, protocol)
     if (removed.length > 0) throw unprocessable('The amendment removes dose levels or arms in use', removed)
     const next = ctx.trial.protocolVersion + 1
+    // Amendments apply forward: what the status in force closed stays closed until the DMC's next decision.
+    const before = await statusInTransaction(ctx, trialId, ctx.at)
+    await setAmendmentLimit(ctx.tx, trialId, amendmentLimit(before, ctx.trial.protocolVersion))
     await ctx.tx.insert(protocolVersions).values({
       trialId, version: next, document: change.protocol, reason: change.reason, createdBy: principal.sub, createdAt: ctx.at
     })

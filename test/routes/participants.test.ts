@@ -234,7 +234,12 @@ t.test('administrations: before enrolment 422, dose modification needs a reason,
     modificationReason: null,
     createdBy: 'edc-user'
   })
-  const reduced = await app.inject({ method: 'POST', url, headers: edcA, payload: { administeredAt: '2025-03-10T09:00:00Z', doseLevel: 2, reason: 'investigator decision' } })
+  // Issue #21: a dose above the participant's level is a dose modification no decision opens: refused unless an admin overrides.
+  const modification = { administeredAt: '2025-03-10T09:00:00Z', doseLevel: 2, reason: 'investigator decision' }
+  const above = await app.inject({ method: 'POST', url, headers: edcA, payload: modification })
+  t.equal(above.statusCode, 409)
+  t.match(above.json(), { type: 'urn:dlt-safety:problem:dose-level-closed', code: 'dose-level-closed' })
+  const reduced = await app.inject({ method: 'POST', url, headers: admin, payload: { ...modification, override: { reason: 'PI decision, DMC informed' } } })
   t.equal(reduced.statusCode, 201)
   t.match(reduced.json(), { doseLevel: 2, dose: null, doseModification: true, modificationReason: 'investigator decision' })
 

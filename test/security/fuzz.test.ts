@@ -107,6 +107,7 @@ const VALID: Record<string, () => Record<string, unknown>> = {
   'POST /v1/trials/:trialId/adverse-events/:aeId/nullify': () => ({ reason: 'entered in error' }),
   'POST /v1/trials/:trialId/adverse-events/:aeId/adjudications': () => ({ isDlt: true, reason: 'PI review' }),
   'POST /v1/trials/:trialId/dmc-decisions': () => ({ decision: 'continue', rationale: 'reviewed', statusDecisionId: decisionId, signature: { meaning: 'reviewed' } }),
+  'POST /v1/trials/:trialId/reopen': () => ({ reason: 'sponsor re-opens after the safety review' }),
   'POST /v1/trials/:trialId/webhooks': () => ({ url: 'http://127.0.0.1:9/hook', secret: 's'.repeat(16) })
 }
 

@@ -88,6 +88,7 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /v1/trials/:trialId/decision-table': { roles: ALL, probe: read((w) => `${trial(w)}/decision-table`), allowed: 200 },
   'GET /v1/trials/:trialId/summary': { roles: ['safety_monitor', 'dmc', 'admin'], probe: read((w) => `${trial(w)}/summary`), allowed: 200 },
   'POST /v1/trials/:trialId/dmc-decisions': { roles: ['dmc'], probe: empty((w) => `${trial(w)}/dmc-decisions`), allowed: 422 },
+  'POST /v1/trials/:trialId/reopen': { roles: ['admin'], probe: empty((w) => `${trial(w)}/reopen`), allowed: 422 },
   // An event stream of an existing trial stays open: probed on a trial that does not exist (404 once allowed).
   'GET /v1/trials/:trialId/events': { roles: ALL, probe: read(() => '/v1/trials/NO-SUCH-TRIAL/events'), allowed: 404 },
   'POST /v1/trials/:trialId/webhooks': { roles: ['admin'], probe: empty((w) => `${trial(w)}/webhooks`), allowed: 422 },
