@@ -189,8 +189,18 @@ t.test('NCT07295067: a participant without a DLT is evaluable 14 days after the 
   const second = { ...confirmed, administrations: [...confirmed.administrations!, { administeredAt: new Date(START_MS + 28 * DAY_MS).toISOString(), doseLevel: 1 }] }
   const onsetDate = new Date(START_MS + 38 * DAY_MS).toISOString().slice(0, 10)
   const facts: AeFacts = {
-    aeId: 'ae', participantId: 'P1', meddraCode: '10000000', term: 'Headache', soc: 'Nervous system disorders', grade: 3, onsetDate, resolvedDate: null,
-    serious: false, attribution: 'possible', clinicalSymptoms: true, requiredMedicalTreatment: true
+    aeId: 'ae',
+    participantId: 'P1',
+    meddraCode: '10000000',
+    term: 'Headache',
+    soc: 'Nervous system disorders',
+    grade: 3,
+    onsetDate,
+    resolvedDate: null,
+    serious: false,
+    attribution: 'possible',
+    clinicalSymptoms: true,
+    requiredMedicalTreatment: true
   }
   t.equal(classifyAe(p.dltDefinition, facts, { administrations: [...second.administrations], otherAes: [], asOf: ASOF, timeZone: TZ }).isDlt, true)
 })
