@@ -18,7 +18,7 @@ async function statusOf (trialId: string): Promise<{ state: string, decisionId: 
 
 t.test('a related SAE under pause_for_review holds the trial until the DMC decides on it', async (t) => {
   const trialId = 'REVIEW-1'
-  const protocol: ProtocolInput = { ...nct07295067.protocol, stoppingRules: [{ type: 'related_sae', attributions: [...RELATED], action: 'pause_for_review' }] }
+  const protocol: ProtocolInput = { ...nct07295067.protocol, stoppingRules: [{ type: 'related_sae', attributions: [...RELATED], action: 'pause_for_review' }], assumptions: undefined }
   await createTrial(app, trialId, protocol)
   await enrolDosed(app, trialId, 'P-1', 1, 5)
   const before = await statusOf(trialId)
@@ -48,7 +48,8 @@ t.test('decision table of a trial governed by stopping rules alone', async (t) =
   const protocol: ProtocolInput = {
     ...nct07295067.protocol,
     design: { type: 'none' },
-    stoppingRules: [{ id: 'rate', type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 3, scope: 'dose_level', action: 'pause_for_review' }]
+    stoppingRules: [{ id: 'rate', type: 'dlt_rate_above', threshold: 0.33, minEvaluable: 3, scope: 'dose_level', action: 'pause_for_review' }],
+    assumptions: undefined
   }
   await createTrial(app, trialId, protocol)
   const res = await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/decision-table`, headers: bearer('dmc') })

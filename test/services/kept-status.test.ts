@@ -124,7 +124,8 @@ const ruleCases: { [T in StoppingRule['type']]: RuleCase } = {
     dosedDaysAgo: [20],
     series: [
       { what: 'a grade 2 related AE', report: { ...mildAe('P-1', daysAgo(3).date), ...related, grade: 2 }, changesInputs: false },
-      { what: 'a related death not reported serious', report: { ...mildAe('P-1', daysAgo(2).date), ...related, term: 'Sepsis', grade: 5, outcome: 'fatal' }, changesInputs: true }
+      // a death is serious with the death criterion (#15): the report can no longer leave that out
+      { what: 'a related death', report: { ...mildAe('P-1', daysAgo(2).date), ...related, term: 'Sepsis', grade: 5, outcome: 'fatal', serious: true, seriousnessCriteria: ['death'] }, changesInputs: true }
     ]
   },
   max_sample_size: {
@@ -138,7 +139,7 @@ tap.test('every stopping-rule type: the AEs it reads re-evaluate the status, and
   t.same(Object.keys(ruleCases).sort(), Object.keys(RULE_INPUTS).sort(), 'a case for every declared rule type')
   for (const [type, { rule, dosedDaysAgo, series }] of Object.entries(ruleCases)) {
     const trialId = `KEPT-RULE-${type}`
-    const protocol: ProtocolInput = { ...nct07295067.protocol, stoppingRules: [rule] }
+    const protocol: ProtocolInput = { ...nct07295067.protocol, stoppingRules: [rule], assumptions: undefined }
     await createTrial(app, trialId, protocol)
     for (const [i, days] of dosedDaysAgo.entries()) await enrolDosed(app, trialId, `P-${i + 1}`, 1, days)
     for (const { what, report, changesInputs } of series) {
