@@ -134,3 +134,11 @@ t.test('NCT03123458: "various dosages" stay one level, and the assumptions say w
   t.same(seed.protocol.doseLevels.map(d => d.level), [1])
   t.match(seed.protocol.assumptions?.find(a => a.path === '/doseLevels'), { source: 'infusion of various dosages of third party fMSCs', rationale: /would be invented/ })
 })
+
+t.test('controlCanBeRelated is stated exactly where a control group (level 0) exists', async t => {
+  for (const seed of trials) {
+    const hasControl = seed.protocol.doseLevels.some(d => d.level === 0)
+    t.equal(seed.protocol.controlCanBeRelated !== undefined, hasControl, `${seed.trialId}: ${hasControl ? 'a control group' : 'no control group, nothing to state'}`)
+    if (hasControl) t.ok(seed.protocol.assumptions?.some(a => a.path === '/controlCanBeRelated'), `${seed.trialId}: with its reason`)
+  }
+})
