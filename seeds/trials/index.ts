@@ -9,13 +9,16 @@ import nct06813157 from './NCT06813157.js'
 import nct07101484 from './NCT07101484.js'
 import nct07295067 from './NCT07295067.js'
 
+/** A trial site; `timeZone` is the IANA zone its calendar days (DLT windows, study days) are counted in. */
+export interface SeedSite { siteId: string, name: string, timeZone: string }
+
 /** the body of POST /v1/trials, and the note an existing trial is amended with when the protocol changed */
 export interface TrialSeed {
   trialId: string
   title: string
   /** ClinicalTrials.gov phase code ('PHASE1', 'NA', ...); absent where the record gives none */
   phase?: string
-  sites: { siteId: string, name: string }[]
+  sites: SeedSite[]
   protocol: ProtocolInput
   /** what the latest change of this seed's protocol did: the amendment reason for databases holding an earlier one */
   revision?: string

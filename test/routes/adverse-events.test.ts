@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { and, asc, eq } from 'drizzle-orm'
 import { adjudications, adverseEvents, adverseEventVersions, auditLog } from '../../db/schema.js'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from '../helpers/wave1-seeds.js'
 import { verifyChain } from '../../src/services/audit.js'
 import type { AePatchInput } from '../../src/services/adverse-events.js'
 import { aePatchBody } from '../../src/schemas/adverse-events.js'

@@ -3,8 +3,7 @@ import { eq } from 'drizzle-orm'
 import { administrations, auditLog, decisions, participants, protocolVersions, trials, trialStatus } from '../../db/schema.js'
 import { build, bearer } from '../helpers/build.js'
 import type { App } from '../../src/app.js'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
-import nct07101484 from '../../seeds/trials/NCT07101484.js'
+import { nct07101484, nct07295067 } from '../helpers/wave1-seeds.js'
 
 const admin = bearer('admin')
 const edcA = bearer('edc', { sites: ['site-a'] })

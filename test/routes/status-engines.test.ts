@@ -1,5 +1,5 @@
 import t from 'tap'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from '../helpers/wave1-seeds.js'
 import { parseProtocol, type ProtocolInput } from '../../src/domain/protocol.js'
 import { evaluateStatus } from '../../src/domain/status.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'

@@ -2,7 +2,7 @@ import t from 'tap'
 import { administrations, auditLog, participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
 import { build, bearer } from '../helpers/build.js'
 import type { App } from '../../src/app.js'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from '../helpers/wave1-seeds.js'
 
 const admin = bearer('admin')
 const SITE = { siteId: 'site-a', name: 'Site A' }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
 import { ROLES, type Role } from '../../src/auth/roles.js'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from '../helpers/wave1-seeds.js'
 import { bearer, build } from '../helpers/build.js'
 import { rowCounts, SITE_A, SITE_B, twoSiteTrial, type TwoSiteTrial } from '../helpers/security.js'
 
