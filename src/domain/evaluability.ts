@@ -235,6 +235,12 @@ export function waitingReasons (evaluations: readonly ParticipantEvaluability[])
 }
 
 function count (doseLevel: number, members: ParticipantEvaluability[], armId?: string): GroupCounts {
+  const inStudy = members.filter((m) => m.status !== 'not_evaluable').length
+  // A control group (dose level 0) receives no investigational dose: nobody there is DLT-evaluable, pending
+  // a DLT or counts one (#16), though they stay enrolled (a sample-size cap counts them).
+  if (doseLevel === 0) {
+    return { doseLevel, ...(armId !== undefined ? { armId } : {}), enrolled: inStudy, evaluable: 0, pending: 0, notEvaluable: members.length - inStudy, dlts: 0, dltRate: null, ci95: [0, 1] }
+  }
   const evaluable = members.filter((m) => m.status === 'evaluable').length
   const pending = members.filter((m) => m.status === 'pending').length
   const dlts = members.filter((m) => m.hadDlt).length

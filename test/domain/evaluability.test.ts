@@ -79,6 +79,21 @@ t.test('counts per dose level and per arm with exact 95% intervals', async (t) =
   t.match(arms, [{ armId: 'high', doseLevel: 2, evaluable: 3 }, { armId: 'control', doseLevel: 0, enrolled: 0 }])
 })
 
+// Issue #16: in the open-label trial with a blank control, control participants were pending for ever and
+// showed a "DLT rate". A DMC expects the control row to count who is enrolled there and nothing else: no
+// participant of a group given no investigational dose is DLT-evaluable, pending a DLT or counted with one.
+t.test('a control group is enrolled but never DLT-evaluable', async (t) => {
+  const asOf = '2026-03-01T00:00:00Z'
+  const control = [
+    p({ participantId: 'c1', doseLevel: 0, dltCount: 1 }),
+    p({ participantId: 'c2', doseLevel: 0 }),
+    p({ participantId: 'c3', doseLevel: 0, firstAdministrationAt: null }),
+    p({ participantId: 'c4', doseLevel: 0, status: 'withdrawn', withdrawnAt: '2026-01-02T00:00:00Z' })
+  ].map((x) => evaluateParticipant(x, def, asOf))
+  t.same(countByDoseLevel(control, [0])[0], { doseLevel: 0, enrolled: 3, evaluable: 0, pending: 0, notEvaluable: 1, dlts: 0, dltRate: null, ci95: [0, 1] })
+  t.same(countByArm(control.map((e) => ({ ...e, armId: 'blank' })), [{ armId: 'blank', doseLevel: 0 }])[0], { doseLevel: 0, armId: 'blank', enrolled: 3, evaluable: 0, pending: 0, notEvaluable: 1, dlts: 0, dltRate: null, ci95: [0, 1] })
+})
+
 t.test('the next instant at which time alone changes a status', async (t) => {
   const asOf = '2026-01-10T00:00:00Z'
   t.equal(nextWindowCloseAt([

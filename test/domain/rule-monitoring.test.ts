@@ -116,7 +116,8 @@ t.test('control group (dose level 0): not DLT-evaluable in rules; signals counte
   // 3 control participants with a DLT-like event and 3 at level 1 with none: the pooled rate is 0/3, not 3/6.
   const pooled = status(protocol({ stoppingRules: [rate] }), [...cohort(0, 3, 3), ...cohort(1, 3, 0)])
   t.same([pooled.state, pooled.decision.rules], ['go', ['none']], 'control DLT counts never reach a rate rule')
-  t.equal(pooled.doseLevels[0]!.dlts, 3, 'their events are still counted in their own row')
+  // #16: a control-group AE changes no DLT count, not even its own row's (its events stay in the AE summaries).
+  t.same([pooled.doseLevels[0]!.dlts, pooled.doseLevels[0]!.evaluable, pooled.doseLevels[0]!.dltRate], [0, 0, null], 'the control row counts no DLT and nobody evaluable')
   const people = [...cohort(0, 2, 0), ...cohort(1, 2, 0)]
   // A placebo procedure (or when the protocol says nothing: attribution is assessed blinded): a related SAE counts.
   t.equal(status(protocol(), people, { signals: [sae(0)] }).state, 'stop', 'protocol silent: the control SAE halts, as before')
