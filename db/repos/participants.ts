@@ -17,12 +17,14 @@ export interface ParticipantState {
   worstGrade: number | null
   termWorst: Record<string, number>
   saeCount: number
+  needsInformationDltCount: number
 }
 
 export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
   const [found] = await selectRows<ParticipantState>(db, statement`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
       enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
-      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
+      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount",
+      needs_information_dlt_count as "needsInformationDltCount"
     from participants where trial_id = ${trialId} and participant_id = ${participantId}`)
   return found ?? null
 }
@@ -43,6 +45,7 @@ export type EngineParticipant = Required<ParticipantSummary> & { seq: number }
 export async function readEngineParticipants (db: Queryable, trialId: string): Promise<EngineParticipant[]> {
   return await selectRows<EngineParticipant>(db, statement`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
-        dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq
+        dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil",
+        needs_information_dlt_count as "needsInformationDltCount", seq
       from participants where trial_id = ${trialId}`)
 }

@@ -11,7 +11,9 @@
 // Waiting: the designs weigh pending participants themselves (the decision
 // holds when every outcome of theirs leads to it; otherwise the current
 // cohort is filled, or accrual waits, said as 'stay' with no next level),
-// which gives 'hold'.
+// which gives 'hold'. A participant pending for something other than time
+// (an AE that needs information, exposure, the DLT assessment) is named in
+// the reasons (waitingReasons).
 //
 // A stop_escalation rule caps nextDoseLevel at the current level, and below
 // the level it fired at (never higher than the design's own choice).
@@ -50,7 +52,7 @@ import { decide, decisionTable } from './designs/index.js'
 import { countedLevel } from './exposure.js'
 import type { DesignAction, DoseLevelCounts } from './designs/types.js'
 import {
-  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, windowEnd,
+  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, waitingReasons, windowEnd,
   type EvaluabilityStatus, type GroupCounts, type ParticipantEvaluability, type ParticipantSummary
 } from './evaluability.js'
 import type { DesignProtocol, Protocol } from './protocol.js'
@@ -239,6 +241,8 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   const reasons = superseded === null
     ? [...plan.reasons, ...ruleReasons, ...dmcReasons]
     : [...dmcReasons, ...ruleReasons, ...plan.reasons.map((r) => `${superseded}: ${r}`)]
+  // No silent no: whom evaluability waits for (an AE needing information, exposure, the DLT assessment) is named.
+  reasons.push(...waitingReasons(evaluations))
   if (Number.isFinite(overrideDltFrom) && design.type !== 'none') {
     reasons.push(`a participant enrolled by override had a DLT at level ${overrideDltFrom}: level ${overrideDltFrom} and above are closed`)
   }

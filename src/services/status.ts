@@ -23,6 +23,8 @@ export interface Trigger {
   actor?: string
   /** an admin's reason for dosing against the decision */
   override?: string
+  /** the verdicts an amendment with reclassify changed */
+  reclassified?: Array<{ aeId: string, from: string, to: string }>
 }
 
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }

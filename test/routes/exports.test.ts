@@ -313,6 +313,7 @@ t.test('paging: participants spanning page boundaries keep one AESEQ series each
         term: 'Nausea',
         soc: 'Gastrointestinal disorders',
         grade: 1,
+        dltGrade: 1,
         onsetDate: `2025-0${1 + ((start + i) % 9)}-10`,
         serious: false,
         attribution: 'unrelated',
