@@ -115,6 +115,7 @@ export const aeHistorySchema = z.object({
   changedBy: z.string(),
   role: z.string(),
   reason: z.string().nullable(),
+  correction: z.boolean().describe('the version corrected an entry error (its grade replaced the worst grade reached)'),
   snapshot: aeRecordSchema
 })
 

@@ -401,6 +401,7 @@ export async function aeHistory (db: Db, trialId: string, aeId: string, principa
       changedBy: v.changedBy,
       role: v.role,
       reason: v.reason,
+      correction: v.correction,
       snapshot: v.snapshot as AeRecord
     })),
     nextCursor: more ? encodeCursor([kept[kept.length - 1]!.version]) : null
