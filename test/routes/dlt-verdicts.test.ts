@@ -164,7 +164,9 @@ t.test('follow-up AEs: after withdrawal accepted with their phase, count for the
   t.match(ae.dlt, { isDlt: false, verdict: 'not_dlt' }, 'onset 25 days after the first dose: outside the 14-day window')
   t.ok(ae.saeReports.length > 0, 'its SAE clocks run')
   t.match(await status(trialId), { state: 'stop', decision: { action: 'halt_trial' } })
-  t.same((await get(`/v1/trials/${trialId}/sae-reports`)).items.map((r: { aeId: string }) => r.aeId).filter((id: string) => id === ae.aeId).length > 0, true)
+  t.ok((await get(`/v1/trials/${trialId}/sae-reports`)).items.some((r: { aeId: string }) => r.aeId === ae.aeId), 'listed among the SAE reports due')
+  const sdtm = await get(`/v1/trials/${trialId}/exports/sdtm-ae.json`) as Array<{ AESPID: string, EPOCH: string | null }>
+  t.equal(sdtm.find((r) => r.AESPID === ae.aeId)?.EPOCH, 'FOLLOW-UP', 'exported as follow-up')
 
   // An AE with onset before the withdrawal is on treatment.
   const earlier = await post(trialId, { ...dltAe('P-1', onset) })
