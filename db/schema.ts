@@ -3,6 +3,7 @@ import {
   bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
 } from 'drizzle-orm/pg-core'
 import type { AdjudicatedFacts } from '../src/domain/dlt.js'
+import type { OpenQuery } from '../src/domain/status.js'
 
 // Every table leads its primary key with trial_id so that the schema can be
 // distributed by trial (Citus `create_distributed_table(..., 'trial_id')`):
@@ -66,8 +67,8 @@ export const participants = pgTable('participants', {
   /** worst grade per MedDRA code among the participant's live AEs: the diff base for toxicity_counts */
   termWorst: jsonb('term_worst').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
   saeCount: integer('sae_count').notNull().default(0),
-  /** of pendingDltCount, the AEs whose verdict is 'needs_information' (an open query to the site) */
-  needsInformationDltCount: integer('needs_information_dlt_count').notNull().default(0),
+  /** the live AEs whose verdict is 'needs_information', with the fields each waits for: the open queries to the site */
+  openQueries: jsonb('open_queries').$type<OpenQuery[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
 }, (t) => [

@@ -7,6 +7,6 @@ ALTER TABLE "adverse_events" ADD COLUMN "dlt_grade" smallint NOT NULL;--> statem
 ALTER TABLE "adverse_events" ADD COLUMN "dlt_adjudication_reason" text;--> statement-breakpoint
 ALTER TABLE "adverse_events" ADD COLUMN "dlt_adjudication_facts" jsonb;--> statement-breakpoint
 ALTER TABLE "adverse_events" ADD COLUMN "dlt_readjudicate" jsonb;--> statement-breakpoint
-ALTER TABLE "participants" ADD COLUMN "needs_information_dlt_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "participants" ADD COLUMN "open_queries" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 CREATE INDEX "adverse_events_dlt_verdict" ON "adverse_events" USING btree ("trial_id","dlt_verdict","onset_date","ae_id");--> statement-breakpoint
 CREATE INDEX "adverse_events_readjudicate" ON "adverse_events" USING btree ("trial_id","onset_date","ae_id") WHERE "adverse_events"."dlt_readjudicate" is not null;

@@ -58,10 +58,15 @@ import {
 import type { DesignProtocol, Protocol } from './protocol.js'
 import { evaluateStoppingRules, firedReason, ruleActions, type FiredRule, type SafetySignal } from './stopping-rules.js'
 
+/** an AE whose DLT verdict needs information, with the fields the site must state */
+export interface OpenQuery { aeId: string, missing: string[] }
+
 /** a participant as the status reads them: the evaluability summary plus how they were enrolled and dosed */
 export interface StatusParticipant extends ParticipantSummary {
   /** enrolled by an admin override outside the dose gate */
   override?: boolean
+  /** the AEs needing information (needsInformationDltCount of them): named in the reasons */
+  openQueries?: readonly OpenQuery[]
 }
 
 export interface StatusInput {
@@ -243,6 +248,9 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
     : [...dmcReasons, ...ruleReasons, ...plan.reasons.map((r) => `${superseded}: ${r}`)]
   // No silent no: whom evaluability waits for (an AE needing information, exposure, the DLT assessment) is named.
   reasons.push(...waitingReasons(evaluations))
+  for (const p of input.participants) {
+    for (const q of p.openQueries ?? []) reasons.push(`AE ${q.aeId} (participant ${p.participantId}): needs information: ${q.missing.join(', ')}`)
+  }
   if (Number.isFinite(overrideDltFrom) && design.type !== 'none') {
     reasons.push(`a participant enrolled by override had a DLT at level ${overrideDltFrom}: level ${overrideDltFrom} and above are closed`)
   }

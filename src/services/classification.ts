@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/client.js'
 import type { Pipeline } from './pipeline.js'
 import { classifyAe, type AeFacts, type DltClassification, type DltVerdict } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
+import type { OpenQuery } from '../domain/status.js'
 import { isSafetySignal } from '../domain/stopping-rules.js'
 import { loadProtocol } from './protocols.js'
 
@@ -40,16 +41,16 @@ export interface DltSummary {
   /** worst grade per MedDRA code: the diff base for toxicity_counts */
   termWorst: Record<string, number>
   saeCount: number
-  /** of pendingDltCount, the verdicts that need information from the site */
-  needsInformationDltCount: number
+  /** of the pending verdicts, those that need information from the site, in AE order */
+  openQueries: OpenQuery[]
 }
 
 export const EMPTY_SUMMARY: DltSummary = {
-  dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0, needsInformationDltCount: 0
+  dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0, openQueries: []
 }
 
 /** The summary with one more live AE in it: folded over all of them, it is the summary of all. */
-export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'grade' | 'meddraCode' | 'serious'>, verdict: DltClassification): DltSummary {
+export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'aeId' | 'grade' | 'meddraCode' | 'serious'>, verdict: DltClassification): DltSummary {
   const pending = verdict.pending && !verdict.adjudicated
   const until = pending ? verdict.pendingUntil : null
   return {
@@ -60,7 +61,7 @@ export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'grade' | 'meddraCod
     worstGrade: Math.max(s.worstGrade ?? 0, ae.grade),
     termWorst: { ...s.termWorst, [ae.meddraCode]: Math.max(s.termWorst[ae.meddraCode] ?? 0, ae.grade) },
     saeCount: s.saeCount + (ae.serious ? 1 : 0),
-    needsInformationDltCount: s.needsInformationDltCount + (pending && verdict.verdict === 'needs_information' ? 1 : 0)
+    openQueries: pending && verdict.verdict === 'needs_information' ? [...s.openQueries, { aeId: ae.aeId, missing: verdict.missing }] : s.openQueries
   }
 }
 
@@ -102,8 +103,12 @@ export type { ParticipantState }
 
 const sameSummary = (a: DltSummary, b: DltSummary) =>
   a.dltCount === b.dltCount && a.pendingDltCount === b.pendingDltCount && a.pendingDltUntil === b.pendingDltUntil &&
-  a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && a.needsInformationDltCount === b.needsInformationDltCount &&
+  a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && sameQueries(a.openQueries, b.openQueries) &&
   sameGrades(a.termWorst, b.termWorst)
+
+// The same open queries in any order: a participant's AEs are read back in no fixed order.
+const sameQueries = (a: OpenQuery[], b: OpenQuery[]) =>
+  a.length === b.length && a.every((q) => b.some((o) => o.aeId === q.aeId && o.missing.join() === q.missing.join()))
 
 const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([code, grade]) => b[code] === grade)
@@ -210,7 +215,7 @@ export function addClassified (
   // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
     summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil ||
-    summary.needsInformationDltCount !== person.needsInformationDltCount
+    !sameQueries(summary.openQueries, person.openQueries)
   return { row, writes, statusInputsChanged }
 }
 

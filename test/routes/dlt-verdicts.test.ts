@@ -57,6 +57,7 @@ t.test('no silent no: a missing qualifier is an open query; the participant wait
   t.match(waiting.doseLevels[0], { doseLevel: 1, evaluable: 2, pending: 1, dlts: 0 })
   t.not(waiting.decision.action, 'escalate', 'no escalation past an open query')
   t.ok(waiting.decision.reasons.includes('participant P-1 pending: an AE needs information for its DLT verdict'), waiting.decision.reasons.join('; '))
+  t.ok(waiting.decision.reasons.includes(`AE ${ae.aeId} (participant P-1): needs information: clinicalSymptoms`), 'the open query named')
   t.match(await get(`/v1/trials/${trialId}/participants/P-1`), { dltCount: 0 })
 
   const answered = await patch(trialId, ae, { clinicalSymptoms: true, reason: 'site: symptomatic anemia (fatigue, dyspnoea)' })

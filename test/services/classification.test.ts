@@ -17,7 +17,7 @@ import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../he
 const { app } = await build()
 
 const summaryOf = async (trialId: string, participantId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
-  select dlt_count, pending_dlt_count, pending_dlt_until, worst_grade, term_worst, sae_count, needs_information_dlt_count
+  select dlt_count, pending_dlt_count, pending_dlt_until, worst_grade, term_worst, sae_count, open_queries
   from participants where trial_id = ${trialId} and participant_id = ${participantId}`))[0]
 
 const toxicityOf = async (trialId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
@@ -54,15 +54,15 @@ tap.test('withVerdict folded over the AEs gives their summary', async (t) => {
     worstGrade: 4,
     termWorst: { A: 3, B: 1, C: 4 },
     saeCount: 1,
-    needsInformationDltCount: 0
+    openQueries: []
   })
-  t.equal(withVerdict({ ...summary, pendingDltUntil: '2026-11-30 00:00:00+00' }, { grade: 1, meddraCode: 'B', serious: false }, verdict({ pending: true, pendingUntil: '2026-12-01T00:00:00.000Z' })).pendingDltUntil,
+  t.equal(withVerdict({ ...summary, pendingDltUntil: '2026-11-30 00:00:00+00' }, { aeId: 'e', grade: 1, meddraCode: 'B', serious: false }, verdict({ pending: true, pendingUntil: '2026-12-01T00:00:00.000Z' })).pendingDltUntil,
     '2026-11-30 00:00:00+00', 'a stored instant in PostgreSQL\'s spelling is compared as an instant')
   // An open query counts among the pending and on its own; an adjudicated one does not.
   const asked = verdict({ pending: true, verdict: 'needs_information', missing: ['clinicalSymptoms'], computed: { isDlt: false, pending: true } })
-  const ae = { grade: 3, meddraCode: 'D', serious: false } as AeRow
-  t.match(withVerdict(EMPTY_SUMMARY, ae, asked), { pendingDltCount: 1, needsInformationDltCount: 1 })
-  t.match(withVerdict(EMPTY_SUMMARY, ae, { ...asked, pending: false, adjudicated: true }), { pendingDltCount: 0, needsInformationDltCount: 0 })
+  const ae = { aeId: 'd', grade: 3, meddraCode: 'D', serious: false } as AeRow
+  t.match(withVerdict(EMPTY_SUMMARY, ae, asked), { pendingDltCount: 1, openQueries: [{ aeId: 'd', missing: ['clinicalSymptoms'] }] })
+  t.match(withVerdict(EMPTY_SUMMARY, ae, { ...asked, pending: false, adjudicated: true }), { pendingDltCount: 0, openQueries: [] })
 })
 
 tap.test('AEs added one by one leave the summary and toxicity counts a full re-classification gives', async (t) => {
@@ -85,7 +85,7 @@ tap.test('AEs added one by one leave the summary and toxicity counts a full re-c
   for (const report of reports) await reportAe(app, trialId, report)
   const before = await Promise.all([summaryOf(trialId, 'P-1'), summaryOf(trialId, 'P-2'), toxicityOf(trialId), verdictsOf(trialId)])
   t.equal((before[0]!.dlt_count as number), 1, 'P-1 has its DLT')
-  t.equal((before[1]!.needs_information_dlt_count as number), 1, 'P-2 has an open query')
+  t.match(before[1]!.open_queries, [{ missing: ['clinicalSymptoms'] }], 'P-2 has an open query')
 
   await pipelinedTransaction(app.db, async (pipeline) => {
     const protocol = await loadProtocol(pipeline.tx, trialId, 1)
