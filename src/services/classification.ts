@@ -41,7 +41,7 @@ export interface DltSummary {
   /** worst grade per MedDRA code: the diff base for toxicity_counts */
   termWorst: Record<string, number>
   saeCount: number
-  /** of the pending verdicts, those that need information from the site, in AE order */
+  /** of the pending verdicts, those that need information from the site (in the order folded) */
   openQueries: OpenQuery[]
 }
 
