@@ -3,6 +3,8 @@ import {
   bigint, boolean, date, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
 } from 'drizzle-orm/pg-core'
 import type { AmendmentLimit } from '../src/domain/amendment.js'
+import type { AdjudicatedFacts } from '../src/domain/dlt.js'
+import type { OpenQuery } from '../src/domain/status.js'
 
 // Every table leads its primary key with trial_id so that the schema can be
 // distributed by trial (Citus `create_distributed_table(..., 'trial_id')`):
@@ -70,6 +72,8 @@ export const participants = pgTable('participants', {
   /** worst grade per MedDRA code among the participant's live AEs: the diff base for toxicity_counts */
   termWorst: jsonb('term_worst').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
   saeCount: integer('sae_count').notNull().default(0),
+  /** the live AEs whose verdict is 'needs_information', with the fields each waits for: the open queries to the site */
+  openQueries: jsonb('open_queries').$type<OpenQuery[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
 }, (t) => [
@@ -122,13 +126,26 @@ export const adverseEvents = pgTable('adverse_events', {
   actionTaken: text('action_taken'),
   externalId: text('external_id'),
   awareAt: instant('aware_at').notNull(),
+  /** the participant's phase on the day of onset (phaseAtOnset): on_treatment, follow_up or off_study */
+  phase: text('phase').notNull().default('on_treatment'),
   // DLT classification: computed by the protocol in force, optionally overridden by adjudication.
   dltComputed: boolean('dlt_computed').notNull().default(false),
   dltPending: boolean('dlt_pending').notNull().default(false),
   dltReasons: jsonb('dlt_reasons').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   dltPendingUntil: instant('dlt_pending_until'),
   dltProtocolVersion: integer('dlt_protocol_version').notNull(),
+  /** dlt | not_dlt | pending | needs_information (dlt.ts DltVerdict) */
+  dltVerdict: text('dlt_verdict').notNull().default('not_dlt'),
+  /** while needs_information: the AE fields the site must state */
+  dltMissing: jsonb('dlt_missing').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  /** the grade the verdict uses: the worst the AE reached over its versions, reset by a correction (dlt.ts worstGrade) */
+  dltGrade: smallint('dlt_grade').notNull(),
   dltAdjudicated: boolean('dlt_adjudicated'),
+  /** the latest adjudication's reason and the facts it judged (dlt.ts adjudicatedFacts) */
+  dltAdjudicationReason: text('dlt_adjudication_reason'),
+  dltAdjudicationFacts: jsonb('dlt_adjudication_facts').$type<AdjudicatedFacts>(),
+  /** set while a follow-up changed a fact the adjudication judged: the AE awaits a new adjudication */
+  dltReadjudicate: jsonb('dlt_readjudicate').$type<{ changed: string[] }>(),
   isDlt: boolean('is_dlt').notNull().default(false),
   nullifiedAt: instant('nullified_at'),
   nullifyReason: text('nullify_reason'),
@@ -141,6 +158,8 @@ export const adverseEvents = pgTable('adverse_events', {
   index('adverse_events_onset').on(t.trialId, t.onsetDate, t.aeId),
   index('adverse_events_participant').on(t.trialId, t.participantId, t.onsetDate),
   index('adverse_events_site').on(t.trialId, t.siteId, t.onsetDate, t.aeId),
+  index('adverse_events_dlt_verdict').on(t.trialId, t.dltVerdict, t.onsetDate, t.aeId),
+  index('adverse_events_readjudicate').on(t.trialId, t.onsetDate, t.aeId).where(sql`${t.dltReadjudicate} is not null`),
   index('adverse_events_signals').on(t.trialId).where(sql`${t.nullifiedAt} is null and (${t.serious} or ${t.grade} = 5)`)
 ])
 
@@ -153,6 +172,8 @@ export const adverseEventVersions = pgTable('adverse_event_versions', {
   changedBy: text('changed_by').notNull(),
   role: text('role').notNull(),
   reason: text('reason'),
+  /** the version corrects an entry error: its grade replaces the worst so far (dlt.ts worstGrade) */
+  correction: boolean('correction').notNull().default(false),
   changedAt: createdAt()
 }, (t) => [primaryKey({ columns: [t.trialId, t.aeId, t.version] })])
 
@@ -163,6 +184,8 @@ export const adjudications = pgTable('adjudications', {
   isDlt: boolean('is_dlt').notNull(),
   computedIsDlt: boolean('computed_is_dlt').notNull(),
   reason: text('reason').notNull(),
+  /** the AE's facts the adjudication judged (dlt.ts adjudicatedFacts): a follow-up changing one reopens it */
+  facts: jsonb('facts').$type<AdjudicatedFacts>(),
   adjudicatedBy: text('adjudicated_by').notNull(),
   role: text('role').notNull(),
   createdAt: createdAt()

@@ -2,7 +2,7 @@ import { participants } from '../schema.js'
 import type { Queryable } from '../client.js'
 import { selectRows, statement, updateRows } from '../statements.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'
-import type { StatusParticipant } from '../../src/domain/status.js'
+import type { OpenQuery, StatusParticipant } from '../../src/domain/status.js'
 import type { Write } from './writes.js'
 
 /** A participant as the AE write path needs it: its site, dose, dates and DLT summary, whatever its site (the caller checks scope). */
@@ -18,12 +18,14 @@ export interface ParticipantState {
   worstGrade: number | null
   termWorst: Record<string, number>
   saeCount: number
+  openQueries: OpenQuery[]
 }
 
 export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
   const [found] = await selectRows<ParticipantState>(db, statement`select site_id as "siteId", dose_level as "doseLevel", arm_id as "armId",
       enrolled_on as "enrolledOn", withdrawn_at as "withdrawnAt", dlt_count as "dltCount", pending_dlt_count as "pendingDltCount",
-      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount"
+      pending_dlt_until as "pendingDltUntil", worst_grade as "worstGrade", term_worst as "termWorst", sae_count as "saeCount",
+      open_queries as "openQueries"
     from participants where trial_id = ${trialId} and participant_id = ${participantId}`)
   return found ?? null
 }
@@ -46,7 +48,7 @@ export const updateParticipantSummary = (trialId: string, participantId: string,
   updateRows(participants, summary, { trialId, participantId })
 
 /** A participant as the status engine reads it: every field present, as stored. */
-export type EngineParticipant = Required<ParticipantSummary> & StatusParticipant & { seq: number, backfill: boolean }
+export type EngineParticipant = Required<ParticipantSummary> & StatusParticipant & { seq: number, backfill: boolean, openQueries: OpenQuery[] }
 
 /**
  * The trial's participants as the status engine reads them, each with every
@@ -57,6 +59,7 @@ export async function readEngineParticipants (db: Queryable, trialId: string): P
   return await selectRows<EngineParticipant>(db, statement`select participant_id as "participantId", dose_level as "doseLevel", arm_id as "armId", status,
         withdrawn_at as "withdrawnAt", first_administration_at as "firstAdministrationAt", last_administration_at as "lastAdministrationAt",
         dlt_count as "dltCount", pending_dlt_count as "pendingDltCount", pending_dlt_until as "pendingDltUntil", seq,
+        open_queries as "openQueries", jsonb_array_length(open_queries) as "needsInformationDltCount",
         override_reason is not null as override, backfill,
         coalesce((select jsonb_agg(jsonb_build_object('administeredAt', a.administered_at, 'doseLevel', a.dose_level) order by a.administered_at)
           from administrations a where a.trial_id = p.trial_id and a.participant_id = p.participant_id), '[]'::jsonb) as administrations

@@ -11,7 +11,7 @@
 // counts on the site's calendar day (site-calendar.ts), as in the DLT window.
 import type { FieldError } from './ctcae.js'
 import { localDate } from './site-calendar.js'
-import { ATTRIBUTIONS } from './vocabulary.js'
+import { ATTRIBUTIONS, type PARTICIPANT_PHASES } from './vocabulary.js'
 
 export interface AeReportFields {
   grade: number
@@ -34,7 +34,7 @@ export interface AeReportContext {
   timeZone?: string
 }
 
-export type ParticipantPhase = 'on_treatment' | 'follow_up' | 'off_study'
+export type ParticipantPhase = typeof PARTICIPANT_PHASES[number]
 
 /**
  * The participant's phase on the day of onset: off study after the local day

@@ -42,6 +42,7 @@
 import type { Attribution, DltCriteria, DltDefinition, Schedule } from './protocol.js'
 import { courseLastDay, participantSchedule } from './schedule.js'
 import { dateOf, dayNumber, localDate, startOfLocalDay } from './site-calendar.js'
+import type { DLT_VERDICTS } from './vocabulary.js'
 
 export interface AeFacts {
   aeId: string
@@ -92,7 +93,7 @@ export interface DltContext {
   withdrawnAt?: string | null
 }
 
-export type DltVerdict = 'dlt' | 'not_dlt' | 'pending' | 'needs_information'
+export type DltVerdict = typeof DLT_VERDICTS[number]
 
 export interface DltClassification {
   isDlt: boolean

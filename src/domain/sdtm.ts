@@ -15,14 +15,17 @@
 //   (the criteria are asked only of serious AEs);
 // - AEACN: actionTaken when it is an ACN term (any case, '_' for space), else
 //   null with the text in AEACNOTH;
-// - study days count from the date (UTC) of the first administration (RFSTDTC).
-import type { AeOutcome, Attribution } from './vocabulary.js'
+// - study days count from the date (UTC) of the first administration (RFSTDTC);
+// - EPOCH: TREATMENT for an onset on treatment, FOLLOW-UP for one after the
+//   end of treatment or withdrawal (the AE's phase at onset); null for a
+//   version recorded before phases were kept.
+import type { AeOutcome, Attribution, PARTICIPANT_PHASES } from './vocabulary.js'
 
 /** SDTMIG v3.3 AE variables this service fills (or must carry, Expected ones), in SDTMIG order. */
 export const AE_VARIABLES = [
   'STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AELLT', 'AELLTCD', 'AEDECOD', 'AEPTCD',
   'AEHLT', 'AEHLTCD', 'AEHLGT', 'AEHLGTCD', 'AEBODSYS', 'AEBDSYCD', 'AESOC', 'AESOCCD', 'AESER', 'AEACN',
-  'AEACNOTH', 'AEREL', 'AEOUT', 'AESCONG', 'AESDISAB', 'AESDTH', 'AESHOSP', 'AESLIFE', 'AESMIE', 'AETOXGR',
+  'AEACNOTH', 'AEREL', 'AEOUT', 'AESCONG', 'AESDISAB', 'AESDTH', 'AESHOSP', 'AESLIFE', 'AESMIE', 'AETOXGR', 'EPOCH',
   'AESTDTC', 'AEENDTC', 'AESTDY', 'AEENDY'
 ] as const
 
@@ -52,7 +55,16 @@ export interface AeSnapshot {
   actionTaken: string | null
   externalId: string | null
   nullified: boolean
+  /** the participant's phase at onset; absent from versions recorded before it was kept */
+  phase?: typeof PARTICIPANT_PHASES[number]
   dlt: { isDlt: boolean, protocolVersion: number, adjudicated: boolean | null }
+}
+
+/** The CDISC Epoch (C99079) of a phase at onset: after treatment or withdrawal, follow-up. */
+export const EPOCH: Readonly<Record<typeof PARTICIPANT_PHASES[number], string>> = {
+  on_treatment: 'TREATMENT',
+  follow_up: 'FOLLOW-UP',
+  off_study: 'FOLLOW-UP'
 }
 
 /** The sponsor's mapping of the NCI attribution scale to AEREL (README "Exports"). */
@@ -166,6 +178,7 @@ export function aeRow (ae: AeSnapshot, seq: number, subject: Subject): AeDataset
     AEOUT: ae.outcome === null ? null : AEOUT[ae.outcome],
     ...criteria,
     AETOXGR: String(ae.grade),
+    EPOCH: ae.phase === undefined ? null : EPOCH[ae.phase],
     AESTDTC: ae.onsetDate,
     AEENDTC: ae.resolvedDate,
     AESTDY: studyDay(ae.onsetDate, subject.rfstdtc),

@@ -11,7 +11,9 @@
 // Waiting: the designs weigh pending participants themselves (the decision
 // holds when every outcome of theirs leads to it; otherwise the current
 // cohort is filled, or accrual waits, said as 'stay' with no next level),
-// which gives 'hold'.
+// which gives 'hold'. A participant pending for something other than time
+// (an AE that needs information, exposure, the DLT assessment) is named in
+// the reasons (waitingReasons).
 //
 // A stop_escalation rule caps nextDoseLevel at the current level, and below
 // the level it fired at (never higher than the design's own choice).
@@ -50,16 +52,21 @@ import { decide, decisionTable } from './designs/index.js'
 import { countedLevel } from './exposure.js'
 import type { DesignAction, DoseLevelCounts } from './designs/types.js'
 import {
-  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, windowEnd,
+  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, waitingReasons, windowEnd,
   type EvaluabilityStatus, type GroupCounts, type ParticipantEvaluability, type ParticipantSummary
 } from './evaluability.js'
 import type { DesignProtocol, Protocol } from './protocol.js'
 import { evaluateStoppingRules, firedReason, ruleActions, type FiredRule, type SafetySignal } from './stopping-rules.js'
 
+/** an AE whose DLT verdict needs information, with the fields the site must state */
+export interface OpenQuery { aeId: string, missing: string[] }
+
 /** a participant as the status reads them: the evaluability summary plus how they were enrolled and dosed */
 export interface StatusParticipant extends ParticipantSummary {
   /** enrolled by an admin override outside the dose gate */
   override?: boolean
+  /** the AEs needing information (needsInformationDltCount of them): named in the reasons */
+  openQueries?: readonly OpenQuery[]
 }
 
 export interface StatusInput {
@@ -239,6 +246,11 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
   const reasons = superseded === null
     ? [...plan.reasons, ...ruleReasons, ...dmcReasons]
     : [...dmcReasons, ...ruleReasons, ...plan.reasons.map((r) => `${superseded}: ${r}`)]
+  // No silent no: whom evaluability waits for (an AE needing information, exposure, the DLT assessment) is named.
+  reasons.push(...waitingReasons(evaluations))
+  for (const p of input.participants) {
+    for (const q of p.openQueries ?? []) reasons.push(`AE ${q.aeId} (participant ${p.participantId}): needs information: ${q.missing.join(', ')}`)
+  }
   if (Number.isFinite(overrideDltFrom) && design.type !== 'none') {
     reasons.push(`a participant enrolled by override had a DLT at level ${overrideDltFrom}: level ${overrideDltFrom} and above are closed`)
   }

@@ -15,3 +15,9 @@ export type Attribution = typeof ATTRIBUTIONS[number]
 /** the regulatory reports a serious AE can make due (src/domain/sae-clocks.ts) */
 export const SAE_REPORT_KINDS = ['initial_24h', 'susar_7d', 'susar_15d'] as const
 export type SaeReportKind = typeof SAE_REPORT_KINDS[number]
+
+/** a DLT verdict (src/domain/dlt.ts): not decided yet is pending, or needs_information when the site must state a fact */
+export const DLT_VERDICTS = ['dlt', 'not_dlt', 'pending', 'needs_information'] as const
+
+/** the participant's phase on the day an AE began (src/domain/ae-report.ts phaseAtOnset) */
+export const PARTICIPANT_PHASES = ['on_treatment', 'follow_up', 'off_study'] as const

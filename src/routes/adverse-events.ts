@@ -47,7 +47,8 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listAdverseEvents',
       summary: 'List adverse events',
-      description: 'Sorted by onset date, then aeId. Site-scoped tokens see their sites only; nullified AEs only with includeNullified=true.',
+      description: 'Sorted by onset date, then aeId. Site-scoped tokens see their sites only; nullified AEs only with includeNullified=true. ' +
+        'dltVerdict=needs_information lists the open queries to the sites; readjudicate=true the AEs whose adjudication a follow-up reopened.',
       tags: ['Adverse events'],
       params: trialParams,
       querystring: aeListQuery,
@@ -134,7 +135,8 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'adjudicateAdverseEvent',
       summary: 'Adjudicate whether an adverse event is a DLT',
-      description: 'Overrides the computed DLT flag; both are kept (dlt.computed and dlt.adjudicated) and the trial is re-evaluated.',
+      description: 'Overrides the computed DLT flag; both are kept (dlt.computed and dlt.adjudicated) with the facts judged, and the trial is re-evaluated. ' +
+        'A later follow-up that changes a judged fact reopens it: the computed verdict applies and dlt.readjudicate names the change until a new adjudication.',
       tags: ['Adverse events'],
       params: aeParams,
       body: z.strictObject({ isDlt: z.boolean(), reason }),

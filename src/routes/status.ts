@@ -99,11 +99,13 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
    */
   function participantFree (principal: Principal, trigger: Record<string, unknown>, snapshot: Record<string, unknown>) {
     if (seesEveryParticipant(principal)) return { trigger, snapshot }
-    const { entityId, ...anonymousTrigger } = trigger
+    // an amendment's re-classified verdicts name AEs: participant-level records
+    const { reclassified, ...recordFree } = trigger
+    const { entityId, ...anonymousTrigger } = recordFree
     const status = snapshot.status as Record<string, unknown> | undefined
     const { participants, ...aggregate } = status ?? {}
     return {
-      trigger: typeof trigger.entity === 'string' && PARTICIPANT_ENTITIES.has(trigger.entity) ? anonymousTrigger : trigger,
+      trigger: typeof trigger.entity === 'string' && PARTICIPANT_ENTITIES.has(trigger.entity) ? anonymousTrigger : recordFree,
       snapshot: status === undefined ? snapshot : { ...snapshot, status: aggregate }
     }
   }

@@ -9,7 +9,7 @@ import {
 } from '../services/trials.js'
 import { clientId, trialParams } from '../schemas/params.js'
 import {
-  ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteSchema, trialCreateBody, trialSchema
+  amendedTrialSchema, ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteSchema, trialCreateBody, trialSchema
 } from '../schemas/trials.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
@@ -70,12 +70,13 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'amendProtocol',
       summary: 'Amend the protocol: makes protocol version N+1',
-      description: 'Needs If-Match with the trial\'s ETag and a reason. Earlier versions stay readable; the participants\' AEs are re-classified under the new version and the status is re-evaluated.',
+      description: 'Needs If-Match with the trial\'s ETag and a reason. Earlier versions stay readable. The amendment applies forward: AEs already classified keep the verdict of the version they were classified under, ' +
+        'new AEs and follow-ups use the new one; with reclassify: true every AE is re-classified under it and the changed verdicts are listed. The status is re-evaluated.',
       tags: ['Trials'],
       params: trialParams,
       headers: ifMatchHeaders,
       body: protocolAmendBody,
-      response: { 200: trialSchema, ...problems(...WITH_BODY, 404, 412, 428) }
+      response: { 200: amendedTrialSchema, ...problems(...WITH_BODY, 404, 412, 428) }
     }
   }, async (request, reply) => {
     const expectedVersion = ifMatchVersion(request)

@@ -1,7 +1,7 @@
 // The adverse-event routes' request and response schemas; the service's input
 // and record types are their z.output, so a field is declared once, here.
 import { z } from 'zod'
-import { AE_OUTCOMES, ATTRIBUTIONS, SAE_REPORT_KINDS, SERIOUSNESS_CRITERIA } from '../domain/vocabulary.js'
+import { AE_OUTCOMES, ATTRIBUTIONS, DLT_VERDICTS, PARTICIPANT_PHASES, SAE_REPORT_KINDS, SERIOUSNESS_CRITERIA } from '../domain/vocabulary.js'
 import { pageQuery } from '../http/pagination.js'
 import { clientId, trialParams } from './params.js'
 
@@ -50,8 +50,13 @@ export const aePatchBody = z.strictObject({
   actionTaken: text(500).nullable().optional(),
   otherSpecify: text(200).nullable().optional(),
   awareAt: instant.optional(),
-  reason
+  reason,
+  correction: z.literal(true).optional()
+    .describe('the follow-up corrects an entry error: its grade replaces the worst grade reached for the DLT verdict (otherwise a lower grade keeps the DLT); the reason says what was wrong')
 }).describe('JSON Merge Patch (RFC 7396): an absent field is unchanged, null clears it; reason is required')
+
+/** The patch's fields about the change itself, not fields of the AE: never stored on it, never compared. */
+export const AE_PATCH_META = ['reason', 'correction'] as const
 
 const aeRecordShape = {
   aeId: z.uuid(),
@@ -75,16 +80,22 @@ const aeRecordShape = {
   actionTaken: z.string().nullable(),
   externalId: z.string().nullable(),
   awareAt: z.string().describe('UTC instant'),
+  phase: z.enum(PARTICIPANT_PHASES).describe('the participant\'s phase on the day of onset: after the end of treatment (follow_up) or after withdrawal (off_study) the AE still counts for the SAE and death rules and SAE clocks, and as a DLT only inside the window'),
   nullified: z.boolean().describe('nullified entries are kept with their history but left out of counts and lists (unless includeNullified)'),
   nullification: z.object({ at: z.string(), reason: z.string() }).nullable(),
   ctcae: z.object({ version: z.string(), term: z.string(), meddraCode: z.string(), soc: z.string() }),
   dlt: z.object({
-    isDlt: z.boolean().describe('the verdict in force: the adjudicated one when adjudicated, else the computed one'),
-    pending: z.boolean().describe('not decidable yet (e.g. a duration condition of an unresolved AE)'),
+    isDlt: z.boolean().describe('the verdict in force: the adjudicated one when adjudicated, else the computed one; false while pending or needs_information'),
+    verdict: z.enum(DLT_VERDICTS).describe('dlt | not_dlt | pending (elapsed time settles it) | needs_information (the site must state the fields in missing; the participant is pending meanwhile)'),
+    missing: z.array(z.string()).describe('while needs_information: the AE fields the verdict waits for (e.g. clinicalSymptoms)'),
+    grade: z.number().int().describe('the grade the verdict uses: the worst the AE reached over its versions, reset by a correction'),
+    pending: z.boolean().describe('not decidable yet (e.g. a duration condition of an unresolved AE, or information missing)'),
     reasons: z.array(z.string()),
     protocolVersion: z.number().int(),
     computed: z.object({ isDlt: z.boolean(), pending: z.boolean() }).describe('the protocol\'s own verdict'),
-    adjudicated: z.boolean().nullable().describe('the latest adjudication\'s verdict; null when not adjudicated')
+    adjudicated: z.boolean().nullable().describe('the latest adjudication\'s verdict; null when not adjudicated'),
+    readjudicate: z.object({ changed: z.array(z.string()) }).nullable()
+      .describe('set when a follow-up changed facts the latest adjudication judged (named in changed): the computed verdict applies until a new adjudication')
   }),
   createdBy: z.string(),
   createdAt: z.string(),
@@ -104,6 +115,7 @@ export const aeHistorySchema = z.object({
   changedBy: z.string(),
   role: z.string(),
   reason: z.string().nullable(),
+  correction: z.boolean().describe('the version corrected an entry error (its grade replaced the worst grade reached)'),
   snapshot: aeRecordSchema
 })
 
@@ -113,6 +125,7 @@ export const adjudicationSchema = z.object({
   isDlt: z.boolean(),
   computedIsDlt: z.boolean(),
   reason: z.string(),
+  facts: z.record(z.string(), z.unknown()).describe('the AE\'s facts the adjudication judged: a follow-up changing one of them reopens it'),
   adjudicatedBy: z.string(),
   role: z.string(),
   createdAt: z.string(),
@@ -130,6 +143,8 @@ export const aeListQuery = z.strictObject({
   serious: flag.optional(),
   soc: z.string().max(200).optional(),
   isDlt: flag.optional(),
+  dltVerdict: z.enum(DLT_VERDICTS).optional().describe('AEs with this verdict in force; needs_information lists the open queries to the sites'),
+  readjudicate: flag.optional().describe('true: AEs whose adjudication a follow-up reopened (dlt.readjudicate set), awaiting a new adjudication'),
   onsetFrom: z.iso.date().optional(),
   onsetTo: z.iso.date().optional(),
   includeNullified: flag.default(false),

@@ -1,6 +1,7 @@
 // The trial routes' request and response schemas; the service's input and
 // view types are their z.output.
 import { z } from 'zod'
+import { DLT_VERDICTS } from '../domain/vocabulary.js'
 import { clientId } from './params.js'
 import { protocolDocument } from './protocol.js'
 
@@ -16,7 +17,12 @@ export const trialCreateBody = z.strictObject({
   protocol: protocolDocument
 })
 
-export const protocolAmendBody = z.strictObject({ protocol: protocolDocument, reason: reason.describe('reason for the amendment (21 CFR 11)') })
+export const protocolAmendBody = z.strictObject({
+  protocol: protocolDocument,
+  reason: reason.describe('reason for the amendment (21 CFR 11)'),
+  reclassify: z.boolean().optional().describe('true: re-classify every AE already classified under the new version (audited; the response and the decision list the verdicts that changed). ' +
+    'Otherwise the amendment applies forward: an AE keeps the verdict of the version it was classified under; new AEs and follow-ups use the new version')
+})
 
 export const trialSchema = z.object({
   trialId: z.string(),
@@ -29,6 +35,12 @@ export const trialSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string()
 }).meta({ id: 'Trial' })
+
+/** the amendment's response: the trial, and with reclassify the verdicts that changed */
+export const amendedTrialSchema = trialSchema.extend({
+  reclassified: z.array(z.object({ aeId: z.uuid(), from: z.enum(DLT_VERDICTS), to: z.enum(DLT_VERDICTS) })).optional()
+    .describe('with reclassify: true, each AE whose verdict the re-classification changed')
+}).meta({ id: 'AmendedTrial' })
 
 export const protocolVersionSchema = z.object({
   trialId: z.string(),

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lte, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
 import { adjudications, adverseEvents, adverseEventVersions, participants, type AdverseEventRow as AeRow } from '../../db/schema.js'
@@ -8,15 +8,16 @@ import { readAdministrations, readParticipantStateAnySite } from '../../db/repos
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
-import { checkAeReport } from '../domain/ae-report.js'
+import { checkAeReport, phaseAtOnset, type ParticipantPhase } from '../domain/ae-report.js'
+import { adjudicatedFacts, worstGrade, type DltVerdict } from '../domain/dlt.js'
 import { saeReportingClocks } from '../domain/sae-clocks.js'
 import type { AeOutcome, Attribution, SeriousnessCriterion } from '../domain/vocabulary.js'
-import { aePatchBody, type aeCreateBody, type aeListQuery, type aeRecordSchema, type aeSchema, type saeReportSchema } from '../schemas/adverse-events.js'
+import { AE_PATCH_META, aePatchBody, type aeCreateBody, type aeListQuery, type aeRecordSchema, type aeSchema, type saeReportSchema } from '../schemas/adverse-events.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { addClassified, dependsOnOtherAes, reclassifyParticipant } from './classification.js'
+import { addClassified, aeFacts, reclassifyParticipant, verdictsDependOnOtherAes } from './classification.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { requireTrial } from './trials.js'
@@ -57,17 +58,22 @@ export function aeRecord (row: AeRow): AeRecord {
     actionTaken: row.actionTaken,
     externalId: row.externalId,
     awareAt: iso(row.awareAt),
+    phase: row.phase as ParticipantPhase,
     nullified: row.nullifiedAt !== null,
     nullification: row.nullifiedAt === null ? null : { at: iso(row.nullifiedAt), reason: row.nullifyReason ?? '' },
     ctcae: { version: row.ctcaeVersion, term: row.term, meddraCode: row.meddraCode, soc: row.soc },
     dlt: {
       isDlt: row.isDlt,
+      verdict: row.dltVerdict as DltVerdict,
+      missing: row.dltMissing,
+      grade: row.dltGrade,
       pending: row.dltPending,
       reasons: row.dltReasons,
       protocolVersion: row.dltProtocolVersion,
       // The classifier sets a pendingUntil exactly when its own (unadjudicated) verdict is pending.
       computed: { isDlt: row.dltComputed, pending: row.dltPendingUntil !== null },
-      adjudicated: row.dltAdjudicated
+      adjudicated: row.dltAdjudicated,
+      readjudicate: row.dltReadjudicate
     },
     createdBy: row.createdBy,
     createdAt: iso(row.createdAt),
@@ -111,28 +117,34 @@ async function visibleAe (db: Queryable, trialId: string, aeId: string, principa
   return row
 }
 
-/** Re-classifies the participant's AEs under the protocol in force, then reads the AE back as stored. */
-async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string): Promise<AeRow> {
+/**
+ * Re-classifies the participant's AEs, then reads the AE back as stored. Each
+ * keeps the protocol version it was classified under, except the AE itself
+ * when `renew` (a new AE or a follow-up): it is classified under the protocol
+ * in force.
+ */
+async function reclassifyAndRead (ctx: WriteContext, trialId: string, participantId: string, aeId: string, renew: boolean): Promise<AeRow> {
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
-  const classified = await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+  const options = renew ? { renew: new Set([aeId]) } : {}
+  const classified = await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at, options)
   // A nullified AE is not among the live ones reclassified: read it as stored.
   return classified.get(aeId) ?? (await findAe(ctx.tx, trialId, aeId))!
 }
 
 /** The AE as it now stands, and the statement that keeps it as its next version. */
-function versionOf (ctx: WriteContext, row: AeRow, reason: string | null): { record: AeRecord, insert: Write } {
+function versionOf (ctx: WriteContext, row: AeRow, reason: string | null, correction = false): { record: AeRecord, insert: Write } {
   const record = aeRecord(row)
   return {
     record,
     insert: insertAeVersion({
-      trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, changedAt: ctx.at
+      trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, correction, changedAt: ctx.at
     })
   }
 }
 
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
-function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null): AeRecord {
-  const { record, insert } = versionOf(ctx, row, reason)
+function writeVersion (ctx: WriteContext, row: AeRow, reason: string | null, correction = false): AeRecord {
+  const { record, insert } = versionOf(ctx, row, reason, correction)
   ctx.defer(sendWrite(ctx.tx, insert))
   return record
 }
@@ -209,6 +221,8 @@ export async function createAe (
         actionTaken: input.actionTaken ?? null,
         externalId: input.externalId ?? null,
         awareAt: input.awareAt ?? options.receivedAt,
+        // Follow-up is part of the trial: an onset after end of treatment or withdrawal is recorded with its phase.
+        phase: phaseAtOnset({ withdrawnAt: participant!.withdrawnAt }, input.onsetDate),
         // Classified below, under the protocol version in force.
         isDlt: false,
         dltComputed: false,
@@ -216,7 +230,13 @@ export async function createAe (
         dltPendingUntil: null,
         dltReasons: [],
         dltProtocolVersion: ctx.trial.protocolVersion,
+        dltVerdict: 'not_dlt',
+        dltMissing: [],
+        dltGrade: input.grade,
         dltAdjudicated: null,
+        dltAdjudicationReason: null,
+        dltAdjudicationFacts: null,
+        dltReadjudicate: null,
         nullifiedAt: null,
         nullifyReason: null,
         createdBy: principal.sub,
@@ -226,10 +246,10 @@ export async function createAe (
       const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
       let row: AeRow
       let writes: Write[] = []
-      if (dependsOnOtherAes(protocol.dltDefinition)) {
+      if (await verdictsDependOnOtherAes(ctx.tx, trialId, ctx.trial.protocolVersion)) {
         // The new AE may change the verdicts of the participant's others: all are classified again.
         ctx.defer(sendWrite(ctx.tx, insertAe(unclassified)))
-        row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId)
+        row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId, true)
       } else {
         const added = addClassified(unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
         row = added.row
@@ -246,15 +266,18 @@ export async function createAe (
 }
 
 /**
- * The fields a follow-up may change: every field of the patch schema but its
- * reason, so a field added there makes a new version when it changes.
+ * The fields a follow-up may change: every field of the patch schema but
+ * those about the change (its reason, whether it is a correction), so a field
+ * added there makes a new version when it changes.
  */
-const PATCHABLE = Object.keys(aePatchBody.shape).filter((k): k is Exclude<keyof AePatchInput, 'reason'> => k !== 'reason')
+type PatchableField = Exclude<keyof AePatchInput, typeof AE_PATCH_META[number]>
+const PATCHABLE = Object.keys(aePatchBody.shape)
+  .filter((k): k is PatchableField => !(AE_PATCH_META as readonly string[]).includes(k))
 
 export async function patchAe (
   db: Db, dictionary: CtcaeDictionary, trialId: string, aeId: string, principal: Principal, patch: AePatchInput, expectedVersion: number
 ): Promise<AeView> {
-  const { reason, ...changes } = patch
+  const { reason, correction, ...changes } = patch
   const fields = PATCHABLE.filter((k) => changes[k] !== undefined)
   const trigger = { type: 'ae_updated', entity: 'adverse_event', entityId: aeId, change: `follow-up: ${fields.join(', ')}` }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
@@ -290,12 +313,15 @@ export async function patchAe (
       actionTaken: merged.actionTaken,
       otherSpecify: merged.otherSpecify,
       awareAt: merged.awareAt,
+      phase: phaseAtOnset({ withdrawnAt: participant!.withdrawnAt }, merged.onsetDate),
+      // The worst grade reached counts: a lower grade keeps the DLT unless it corrects an entry error.
+      dltGrade: worstGrade([{ grade: before.dltGrade }, { grade: merged.grade, correction: correction === true }]),
       version: before.version + 1,
       updatedAt: ctx.at
     }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
-    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
-    const record = writeVersion(ctx, row, reason)
-    ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: record, reason })
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId, true)
+    const record = writeVersion(ctx, row, reason, correction === true)
+    ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: { ...record, ...(correction === true ? { correction } : {}) }, reason })
     return aeView(row)
   })
   return value
@@ -312,7 +338,7 @@ export async function nullifyAe (
     await ctx.tx.update(adverseEvents).set({ nullifiedAt: ctx.at, nullifyReason: reason, version: before.version + 1, updatedAt: ctx.at })
       .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
     // The participant's DLT facts no longer count this AE.
-    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId, false)
     const record = writeVersion(ctx, row, reason)
     ctx.audit({ action: 'ae_nullified', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: record, reason })
     return aeView(row)
@@ -327,9 +353,12 @@ export async function adjudicateAe (
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
     const before = await visibleAe(ctx.tx, trialId, aeId, principal)
     if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it cannot be adjudicated')
-    await ctx.tx.update(adverseEvents).set({ dltAdjudicated: input.isDlt, version: before.version + 1, updatedAt: ctx.at })
-      .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
-    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId)
+    // The facts judged are kept with the verdict: a follow-up that changes one reopens it.
+    const facts = adjudicatedFacts(aeFacts(before))
+    await ctx.tx.update(adverseEvents).set({
+      dltAdjudicated: input.isDlt, dltAdjudicationReason: input.reason, dltAdjudicationFacts: facts, version: before.version + 1, updatedAt: ctx.at
+    }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
+    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId, false)
     const adjudication = {
       adjudicationId: uuidv7(),
       aeId,
@@ -337,6 +366,7 @@ export async function adjudicateAe (
       // The protocol's own verdict, kept next to the override.
       computedIsDlt: row.dltComputed,
       reason: input.reason,
+      facts,
       adjudicatedBy: principal.sub,
       role: principal.role,
       createdAt: ctx.at
@@ -371,6 +401,7 @@ export async function aeHistory (db: Db, trialId: string, aeId: string, principa
       changedBy: v.changedBy,
       role: v.role,
       reason: v.reason,
+      correction: v.correction,
       snapshot: v.snapshot as AeRecord
     })),
     nextCursor: more ? encodeCursor([kept[kept.length - 1]!.version]) : null
@@ -399,6 +430,8 @@ export async function listAes (db: Db, dictionary: CtcaeDictionary, trialId: str
     f.serious === undefined ? undefined : eq(ae.serious, f.serious),
     f.soc === undefined ? undefined : eq(ae.soc, canonicalSoc(dictionary, f.soc)),
     f.isDlt === undefined ? undefined : eq(ae.isDlt, f.isDlt),
+    f.dltVerdict === undefined ? undefined : eq(ae.dltVerdict, f.dltVerdict),
+    f.readjudicate === undefined ? undefined : f.readjudicate ? isNotNull(ae.dltReadjudicate) : isNull(ae.dltReadjudicate),
     f.onsetFrom === undefined ? undefined : gte(ae.onsetDate, f.onsetFrom),
     f.onsetTo === undefined ? undefined : lte(ae.onsetDate, f.onsetTo),
     // Keyset on (onset_date, ae_id): pages stay stable while AEs are added.

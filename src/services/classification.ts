@@ -3,10 +3,13 @@ import { insertAe, readLiveAes, updateAe, type AeRow } from '../../db/repos/adve
 import { readAdministrations, readParticipantStateAnySite, updateParticipantSummary, type ParticipantState } from '../../db/repos/participants.js'
 import { addToxicityCounts } from '../../db/repos/summary.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
+import type { Queryable } from '../../db/client.js'
 import type { Pipeline } from './pipeline.js'
-import { classifyAe, type AeFacts, type DltClassification } from '../domain/dlt.js'
+import { classifyAe, type AeFacts, type DltClassification, type DltVerdict } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
+import type { OpenQuery } from '../domain/status.js'
 import { isSafetySignal } from '../domain/stopping-rules.js'
+import { loadProtocol } from './protocols.js'
 
 export const aeFacts = (row: AeRow): AeFacts => ({
   aeId: row.aeId,
@@ -14,14 +17,18 @@ export const aeFacts = (row: AeRow): AeFacts => ({
   meddraCode: row.meddraCode,
   term: row.term,
   soc: row.soc,
-  grade: row.grade,
+  // The worst grade reached counts, not the latest (a correction resets it): an event that improves stays the DLT it was.
+  grade: row.dltGrade,
   onsetDate: row.onsetDate,
   resolvedDate: row.resolvedDate,
   serious: row.serious,
   attribution: row.attribution as Attribution,
   clinicalSymptoms: row.clinicalSymptoms,
   requiredMedicalTreatment: row.requiredMedicalTreatment,
-  adjudication: row.dltAdjudicated === null ? null : { isDlt: row.dltAdjudicated, reason: 'adjudicated' }
+  // The facts it judged make a follow-up that changes one of them reopen it; one recorded without them applies as it always did.
+  adjudication: row.dltAdjudicated === null
+    ? null
+    : { isDlt: row.dltAdjudicated, reason: row.dltAdjudicationReason ?? 'adjudicated', ...(row.dltAdjudicationFacts === null ? {} : { facts: row.dltAdjudicationFacts }) }
 })
 
 /** What a participant's row keeps current from the classifications of its live AEs. */
@@ -34,12 +41,16 @@ export interface DltSummary {
   /** worst grade per MedDRA code: the diff base for toxicity_counts */
   termWorst: Record<string, number>
   saeCount: number
+  /** of the pending verdicts, those that need information from the site (in the order folded) */
+  openQueries: OpenQuery[]
 }
 
-export const EMPTY_SUMMARY: DltSummary = { dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0 }
+export const EMPTY_SUMMARY: DltSummary = {
+  dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0, openQueries: []
+}
 
 /** The summary with one more live AE in it: folded over all of them, it is the summary of all. */
-export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'grade' | 'meddraCode' | 'serious'>, verdict: DltClassification): DltSummary {
+export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'aeId' | 'grade' | 'meddraCode' | 'serious'>, verdict: DltClassification): DltSummary {
   const pending = verdict.pending && !verdict.adjudicated
   const until = pending ? verdict.pendingUntil : null
   return {
@@ -49,7 +60,8 @@ export function withVerdict (s: DltSummary, ae: Pick<AeRow, 'grade' | 'meddraCod
     pendingDltUntil: until !== null && (s.pendingDltUntil === null || Date.parse(until) < Date.parse(s.pendingDltUntil)) ? until : s.pendingDltUntil,
     worstGrade: Math.max(s.worstGrade ?? 0, ae.grade),
     termWorst: { ...s.termWorst, [ae.meddraCode]: Math.max(s.termWorst[ae.meddraCode] ?? 0, ae.grade) },
-    saeCount: s.saeCount + (ae.serious ? 1 : 0)
+    saeCount: s.saeCount + (ae.serious ? 1 : 0),
+    openQueries: pending && verdict.verdict === 'needs_information' ? [...s.openQueries, { aeId: ae.aeId, missing: verdict.missing }] : s.openQueries
   }
 }
 
@@ -60,18 +72,43 @@ const dltColumns = (verdict: DltClassification, protocolVersion: number) => ({
   dltPending: verdict.pending,
   dltPendingUntil: verdict.pendingUntil,
   dltReasons: verdict.reasons,
-  dltProtocolVersion: protocolVersion
+  dltProtocolVersion: protocolVersion,
+  dltVerdict: verdict.verdict,
+  dltMissing: verdict.missing,
+  dltReadjudicate: verdict.readjudicate ?? null
 })
+
+/** Whether a stored AE's classification columns differ from these. */
+const sameClassification = (row: AeRow, dlt: ReturnType<typeof dltColumns>) =>
+  row.isDlt === dlt.isDlt && row.dltComputed === dlt.dltComputed && row.dltPending === dlt.dltPending &&
+  row.dltProtocolVersion === dlt.dltProtocolVersion && row.dltVerdict === dlt.dltVerdict &&
+  JSON.stringify(row.dltReasons) === JSON.stringify(dlt.dltReasons) && JSON.stringify(row.dltMissing) === JSON.stringify(dlt.dltMissing) &&
+  JSON.stringify(row.dltReadjudicate) === JSON.stringify(dlt.dltReadjudicate)
 
 /** Whether a verdict under this definition can depend on the participant's other AEs (a withConcurrent condition). */
 export const dependsOnOtherAes = (definition: DltDefinition): boolean =>
   [...definition.exclusions ?? [], ...definition.inclusions ?? [], ...definition.alwaysDlt ?? []].some((c) => c.withConcurrent !== undefined)
 
+/**
+ * Whether some AE's verdict may depend on the participant's other AEs: under
+ * any protocol version up to `protocolVersion`, since an AE keeps the version
+ * it was classified under.
+ */
+export async function verdictsDependOnOtherAes (db: Queryable, trialId: string, protocolVersion: number): Promise<boolean> {
+  for (let v = protocolVersion; v >= 1; v--) if (dependsOnOtherAes((await loadProtocol(db, trialId, v)).dltDefinition)) return true
+  return false
+}
+
 export type { ParticipantState }
 
 const sameSummary = (a: DltSummary, b: DltSummary) =>
   a.dltCount === b.dltCount && a.pendingDltCount === b.pendingDltCount && a.pendingDltUntil === b.pendingDltUntil &&
-  a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && sameGrades(a.termWorst, b.termWorst)
+  a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && sameQueries(a.openQueries, b.openQueries) &&
+  sameGrades(a.termWorst, b.termWorst)
+
+// The same open queries in any order: a participant's AEs are read back in no fixed order.
+const sameQueries = (a: OpenQuery[], b: OpenQuery[]) =>
+  a.length === b.length && a.every((q) => b.some((o) => o.aeId === q.aeId && o.missing.join() === q.missing.join()))
 
 const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([code, grade]) => b[code] === grade)
@@ -89,18 +126,35 @@ function summaryWrites (trialId: string, participantId: string, person: Particip
   return [summaryUpdate, addToxicityCounts(delta)]
 }
 
+/** A verdict an explicit re-classification changed (an amendment with reclassify). */
+export interface VerdictChange { aeId: string, from: DltVerdict, to: DltVerdict }
+
+export interface ReclassifyOptions {
+  /**
+   * The AEs classified afresh under `protocol` (a new AE, a follow-up), or
+   * 'all' (an amendment that re-classifies explicitly). Every other AE keeps
+   * the protocol version it was classified under: an amendment applies forward.
+   */
+  renew?: ReadonlySet<string> | 'all'
+  /** collects the verdicts that changed */
+  changes?: VerdictChange[]
+}
+
 /**
  * Re-classifies every live AE of one participant and refreshes what is kept
  * current from them: the participant's DLT summary (read by the status
  * engine) and the trial's toxicity counts (read by summaries), so that
  * neither read scans the trial's AEs. A participant's AEs are classified
  * together because a criterion may depend on another AE (withConcurrent) or
- * on the administrations (the window). Returns the live AEs as now
- * classified; the writes are deferred on the pipeline, seen by every
+ * on the administrations (the window). Each AE is classified under the
+ * protocol version it was classified under, unless `options.renew` names it
+ * (then under `protocol`, version `protocolVersion`). Returns the live AEs as
+ * now classified; the writes are deferred on the pipeline, seen by every
  * statement issued later.
  */
 export async function reclassifyParticipant (
-  pipeline: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string
+  pipeline: Pipeline, trialId: string, participantId: string, protocol: Protocol, protocolVersion: number, asOf: string,
+  options: ReclassifyOptions = {}
 ): Promise<Map<string, AeRow>> {
   const { tx, defer } = pipeline
   const [admins, person, aes] = await Promise.all([
@@ -109,19 +163,21 @@ export async function reclassifyParticipant (
     readLiveAes(tx, trialId, participantId)
   ])
   if (person === null) throw new Error(`participant ${participantId} of ${trialId} is missing`)
+  const renewed = (row: AeRow) => options.renew === 'all' || (options.renew?.has(row.aeId) ?? false)
+  const versionOf = (row: AeRow) => renewed(row) ? protocolVersion : row.dltProtocolVersion
+  const protocols = new Map([[protocolVersion, protocol]])
+  for (const v of new Set(aes.map(versionOf))) if (!protocols.has(v)) protocols.set(v, await loadProtocol(tx, trialId, v))
   // classifyAe skips the AE itself among otherAes.
   const facts = aes.map(aeFacts)
   let summary = EMPTY_SUMMARY
   const classified = new Map<string, AeRow>()
   for (const [i, row] of aes.entries()) {
-    const verdict = classifyAe(protocol.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
+    const version = versionOf(row)
+    const verdict = classifyAe(protocols.get(version)!.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
     summary = withVerdict(summary, row, verdict)
-    const changed = row.isDlt !== verdict.isDlt || row.dltComputed !== verdict.computed.isDlt || row.dltPending !== verdict.pending ||
-      row.dltProtocolVersion !== protocolVersion || JSON.stringify(row.dltReasons) !== JSON.stringify(verdict.reasons)
-    const dlt = dltColumns(verdict, protocolVersion)
-    if (changed) {
-      defer(sendWrite(tx, updateAe(trialId, row.aeId, dlt)))
-    }
+    const dlt = dltColumns(verdict, version)
+    if (!sameClassification(row, dlt)) defer(sendWrite(tx, updateAe(trialId, row.aeId, dlt)))
+    if (row.dltVerdict !== dlt.dltVerdict) options.changes?.push({ aeId: row.aeId, from: row.dltVerdict as DltVerdict, to: dlt.dltVerdict })
     classified.set(row.aeId, { ...row, ...dlt })
   }
   const writes = summaryWrites(trialId, participantId, person, summary, aes)
@@ -158,7 +214,8 @@ export function addClassified (
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
   // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
   const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
-    summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil
+    summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil ||
+    !sameQueries(summary.openQueries, person.openQueries)
   return { row, writes, statusInputsChanged }
 }
 

@@ -45,6 +45,7 @@ const LIVE = {
   awareAt: ae.awareAt,
   createdAt: ae.createdAt,
   updatedAt: ae.updatedAt,
+  phase: ae.phase,
   isDlt: ae.isDlt,
   dltProtocolVersion: ae.dltProtocolVersion,
   dltAdjudicated: ae.dltAdjudicated
@@ -62,6 +63,7 @@ const liveAe = (row: AeRow): FhirAe => ({
   ...row,
   attribution: row.attribution as FhirAe['attribution'],
   outcome: row.outcome as FhirAe['outcome'],
+  phase: row.phase as NonNullable<FhirAe['phase']>,
   nullified: false,
   dlt: { isDlt: row.isDlt, protocolVersion: row.dltProtocolVersion, adjudicated: row.dltAdjudicated },
   awareAt: iso(row.awareAt),

@@ -27,6 +27,8 @@ export interface Trigger {
   override?: string
   /** an admin's reason for re-opening a terminated trial */
   reason?: string
+  /** the verdicts an amendment with reclassify changed */
+  reclassified?: Array<{ aeId: string, from: string, to: string }>
 }
 
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }

@@ -10,8 +10,8 @@ import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldErro
 import { appendAudit } from './audit.js'
 import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
-import { reclassifyParticipant } from './classification.js'
-import { reevaluateStatus, statusInTransaction } from './status.js'
+import { reclassifyParticipant, type VerdictChange } from './classification.js'
+import { reevaluateStatus, statusInTransaction, type Trigger } from './status.js'
 import { pipelinedTransaction } from './pipeline.js'
 import type { protocolVersionSchema, siteSchema, trialCreateBody, trialSchema } from '../schemas/trials.js'
 
@@ -151,13 +151,18 @@ async function removedAssignments (tx: Tx, trialId: string, protocol: Protocol):
 
 /**
  * Protocol amendment: version N+1 with who and why, earlier versions kept.
- * Every participant's AEs are re-classified under the new version (each
- * classification records it), then the status is re-evaluated.
+ * It applies forward: new AEs and follow-ups are classified under it, while
+ * every AE already classified keeps the verdict of the version it was
+ * classified under (its dlt.protocolVersion). With `reclassify` every
+ * participant's AEs are re-classified under it explicitly: the verdicts that
+ * changed are returned, audited and carried by the decision's trigger. Then
+ * the status is re-evaluated.
  */
 export async function amendProtocol (
-  db: Db, trialId: string, principal: Principal, change: { expectedVersion: number, protocol: unknown, reason: string }
-): Promise<TrialView> {
-  const { value } = await clinicalWrite(db, trialId, principal, { type: 'protocol_amended', entity: 'protocol', entityId: trialId }, async (ctx) => {
+  db: Db, trialId: string, principal: Principal, change: { expectedVersion: number, protocol: unknown, reason: string, reclassify?: boolean | undefined }
+): Promise<TrialView & { reclassified?: VerdictChange[] }> {
+  const trigger: Omit<Trigger, 'actor'> = { type: 'protocol_amended', entity: 'protocol', entityId: trialId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
     assertCurrentVersion(change.expectedVersion, ctx.trial.version)
     const protocol = validateProtocol(change.protocol)
     const removed = await removedAssignments(ctx.tx, trialId, protocol)
@@ -170,17 +175,24 @@ export async function amendProtocol (
       trialId, version: next, document: change.protocol, reason: change.reason, createdBy: principal.sub, createdAt: ctx.at
     })
     await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, protocolVersion: next, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
-    const people = await ctx.tx.select({ participantId: participants.participantId }).from(participants).where(eq(participants.trialId, trialId))
-    for (const p of people) await reclassifyParticipant(ctx, trialId, p.participantId, protocol, next, ctx.at)
+    const reclassified: VerdictChange[] = []
+    if (change.reclassify === true) {
+      const people = await ctx.tx.select({ participantId: participants.participantId }).from(participants).where(eq(participants.trialId, trialId))
+      for (const p of people) await reclassifyParticipant(ctx, trialId, p.participantId, protocol, next, ctx.at, { renew: 'all', changes: reclassified })
+      // The decision this amendment makes records which verdicts it changed.
+      trigger.reclassified = reclassified
+      trigger.change = `re-classified under version ${next}: ${reclassified.length} verdict(s) changed`
+    }
+    const explicit = change.reclassify === true ? { reclassify: true, reclassified } : {}
     ctx.audit({
       action: 'amend',
       entity: 'protocol',
       entityId: trialId,
       before: { protocolVersion: ctx.trial.protocolVersion },
-      after: { protocolVersion: next, protocol: change.protocol },
+      after: { protocolVersion: next, protocol: change.protocol, ...explicit },
       reason: change.reason
     })
-    return (await getTrial(ctx.tx, trialId))!
+    return { ...(await getTrial(ctx.tx, trialId))!, ...(change.reclassify === true ? { reclassified } : {}) }
   })
   return value
 }

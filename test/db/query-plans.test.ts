@@ -76,6 +76,8 @@ const paths: Array<[string, Parameters<typeof bearer>[0]]> = [
   [`${base}/adverse-events?doseLevel=1`, 'safety_monitor'],
   [`${base}/adverse-events?minGrade=3&serious=true`, 'safety_monitor'],
   [`${base}/adverse-events?soc=Investigations&isDlt=true`, 'safety_monitor'],
+  [`${base}/adverse-events?dltVerdict=needs_information`, 'safety_monitor'],
+  [`${base}/adverse-events?readjudicate=true`, 'safety_monitor'],
   [`${base}/adverse-events?onsetFrom=${daysAgo(25).date}&onsetTo=${daysAgo(5).date}`, 'safety_monitor'],
   [`${base}/adverse-events?includeNullified=true`, 'safety_monitor'],
   [`${base}/adverse-events/${ae.aeId}`, 'safety_monitor'],

@@ -118,6 +118,7 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
     AESLIFE: 'Y',
     AESMIE: 'N',
     AETOXGR: '3',
+    EPOCH: null,
     AESTDTC: '2025-01-05',
     AEENDTC: '2025-01-12',
     AESTDY: -1,
@@ -127,6 +128,8 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
   t.same(valueProblems(row, SDTMIG_33_AE), [])
 
   const plain = aeRow(ae(), 1, subject)
+  // an AE after the end of treatment or withdrawal is follow-up (CDISC Epoch C99079)
+  t.same((['on_treatment', 'follow_up', 'off_study'] as const).map((phase) => aeRow(ae({ phase }), 1, subject).EPOCH), ['TREATMENT', 'FOLLOW-UP', 'FOLLOW-UP'])
   t.match(plain, {
     AESPID: '0190a000-0000-7000-8000-000000000001',
     AETERM: 'Anemia',

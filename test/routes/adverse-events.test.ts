@@ -4,7 +4,7 @@ import { adjudications, adverseEvents, adverseEventVersions, auditLog } from '..
 import { nct07295067 } from '../helpers/wave1-seeds.js'
 import { verifyChain } from '../../src/services/audit.js'
 import type { AePatchInput } from '../../src/services/adverse-events.js'
-import { aePatchBody } from '../../src/schemas/adverse-events.js'
+import { AE_PATCH_META, aePatchBody } from '../../src/schemas/adverse-events.js'
 import { bearer, build } from '../helpers/build.js'
 import { SEED_SITE, administer, createTrial, enrol } from '../helpers/fixtures.js'
 
@@ -78,6 +78,7 @@ t.test('CTCAE acceptance: grades CTCAE does not define are refused; Anemia by co
     seriousnessCriteria: [],
     attribution: 'possible',
     outcome: null,
+    phase: 'on_treatment',
     nullified: false,
     ctcae: { version: '5.0', term: 'Anemia', meddraCode: '10002272', soc: 'Blood and lymphatic system disorders' },
     saeReports: [],
@@ -86,6 +87,9 @@ t.test('CTCAE acceptance: grades CTCAE does not define are refused; Anemia by co
   // NCT07295067: grade >= 3, possibly related, symptoms and treatment, within 14 days of the first administration.
   t.same(ae.dlt, {
     isDlt: true,
+    verdict: 'dlt',
+    missing: [],
+    grade: 3,
     pending: false,
     reasons: [
       'onset 2025-01-08 within 14-day window from first administration 2025-01-06',
@@ -96,7 +100,8 @@ t.test('CTCAE acceptance: grades CTCAE does not define are refused; Anemia by co
     ],
     protocolVersion: 1,
     computed: { isDlt: true, pending: false },
-    adjudicated: null
+    adjudicated: null,
+    readjudicate: null
   })
   t.ok(Math.abs(Date.parse(ae.awareAt) - Date.now()) < 60_000, 'awareAt defaults to the time received')
   t.match(ae.awareAt, /Z$/)
@@ -265,7 +270,7 @@ t.test('every field of the patch schema is versioned: changing it alone makes a 
   const serious = { serious: true, seriousnessCriteria: ['hospitalization'] }
   const OTHER = 'Blood and lymphatic system disorders - Other, specify'
   // The AE each field starts from, and the follow-up (with what a valid report needs besides the field) that changes it.
-  const cases: Record<Exclude<keyof AePatchInput, 'reason'>, { start?: object, patch: object }> = {
+  const cases: Record<Exclude<keyof AePatchInput, typeof AE_PATCH_META[number]>, { start?: object, patch: object }> = {
     grade: { patch: { grade: 2 } },
     onsetDate: { patch: { onsetDate: '2025-01-09' } },
     resolvedDate: { patch: { resolvedDate: '2025-01-20' } },
@@ -280,7 +285,9 @@ t.test('every field of the patch schema is versioned: changing it alone makes a 
     otherSpecify: { start: { term: OTHER, otherSpecify: 'Bone marrow hypoplasia' }, patch: { otherSpecify: 'Pancytopenia' } },
     awareAt: { patch: { awareAt: '2025-01-09T10:00:00.000Z' } }
   }
-  t.same(Object.keys(cases).sort(), Object.keys(aePatchBody.shape).filter((k) => k !== 'reason').sort(), 'a case per patchable field')
+  // reason and correction describe the change, not the AE: they are no fields of it.
+  t.same(AE_PATCH_META, ['reason', 'correction'])
+  t.same(Object.keys(cases).sort(), Object.keys(aePatchBody.shape).filter((k) => !(AE_PATCH_META as readonly string[]).includes(k)).sort(), 'a case per patchable field')
   const trialId = await trial()
   for (const [field, { start, patch: change }] of Object.entries(cases)) {
     const created = await post(trialId, { ...base, term: 'Anemia', ...start }, edc)

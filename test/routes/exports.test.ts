@@ -179,7 +179,7 @@ t.test('asOf: the versions recorded by then; an AE nullified later is still ther
   ])
   const before = records((await get(`/v1/trials/${TRIAL}/exports/sdtm-ae.csv?asOf=2020-01-01T00:00:00Z`)).body)
   t.same(before.rows, [], 'before the first AE: the header only')
-  t.same(before.header.length, 34)
+  t.same(before.header.length, 35, 'the 34 AE variables and EPOCH')
 })
 
 t.test('SUPPAE: the DLT flag and protocol version of each AE record, keyed by its AESEQ', async t => {
@@ -313,6 +313,7 @@ t.test('paging: participants spanning page boundaries keep one AESEQ series each
         term: 'Nausea',
         soc: 'Gastrointestinal disorders',
         grade: 1,
+        dltGrade: 1,
         onsetDate: `2025-0${1 + ((start + i) % 9)}-10`,
         serious: false,
         attribution: 'unrelated',

@@ -17,7 +17,7 @@ import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../he
 const { app } = await build()
 
 const summaryOf = async (trialId: string, participantId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
-  select dlt_count, pending_dlt_count, pending_dlt_until, worst_grade, term_worst, sae_count
+  select dlt_count, pending_dlt_count, pending_dlt_until, worst_grade, term_worst, sae_count, open_queries
   from participants where trial_id = ${trialId} and participant_id = ${participantId}`))[0]
 
 const toxicityOf = async (trialId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
@@ -25,7 +25,7 @@ const toxicityOf = async (trialId: string) => rows<Record<string, unknown>>(awai
   where trial_id = ${trialId} and participants <> 0 order by dose_level, arm_key, meddra_code, grade`))
 
 const verdictsOf = async (trialId: string) => rows<Record<string, unknown>>(await app.db.execute(sql`
-  select ae_id, is_dlt, dlt_computed, dlt_pending, dlt_pending_until, dlt_reasons from adverse_events where trial_id = ${trialId} order by ae_id`))
+  select ae_id, is_dlt, dlt_computed, dlt_pending, dlt_pending_until, dlt_reasons, dlt_verdict, dlt_missing from adverse_events where trial_id = ${trialId} order by ae_id`))
 
 tap.test('dependsOnOtherAes: only a withConcurrent condition makes a verdict depend on other AEs', async (t) => {
   const base: DltDefinition = { windowDays: 28, windowStart: 'first_administration', minGrade: 3, attributions: ['possible', 'probable', 'definite'] }
@@ -53,10 +53,16 @@ tap.test('withVerdict folded over the AEs gives their summary', async (t) => {
     pendingDltUntil: '2026-12-01T00:00:00.000Z',
     worstGrade: 4,
     termWorst: { A: 3, B: 1, C: 4 },
-    saeCount: 1
+    saeCount: 1,
+    openQueries: []
   })
-  t.equal(withVerdict({ ...summary, pendingDltUntil: '2026-11-30 00:00:00+00' }, { grade: 1, meddraCode: 'B', serious: false }, verdict({ pending: true, pendingUntil: '2026-12-01T00:00:00.000Z' })).pendingDltUntil,
+  t.equal(withVerdict({ ...summary, pendingDltUntil: '2026-11-30 00:00:00+00' }, { aeId: 'e', grade: 1, meddraCode: 'B', serious: false }, verdict({ pending: true, pendingUntil: '2026-12-01T00:00:00.000Z' })).pendingDltUntil,
     '2026-11-30 00:00:00+00', 'a stored instant in PostgreSQL\'s spelling is compared as an instant')
+  // An open query counts among the pending and on its own; an adjudicated one does not.
+  const asked = verdict({ pending: true, verdict: 'needs_information', missing: ['clinicalSymptoms'], computed: { isDlt: false, pending: true } })
+  const ae = { aeId: 'd', grade: 3, meddraCode: 'D', serious: false } as AeRow
+  t.match(withVerdict(EMPTY_SUMMARY, ae, asked), { pendingDltCount: 1, openQueries: [{ aeId: 'd', missing: ['clinicalSymptoms'] }] })
+  t.match(withVerdict(EMPTY_SUMMARY, ae, { ...asked, pending: false, adjudicated: true }), { pendingDltCount: 0, openQueries: [] })
 })
 
 tap.test('AEs added one by one leave the summary and toxicity counts a full re-classification gives', async (t) => {
@@ -72,11 +78,14 @@ tap.test('AEs added one by one leave the summary and toxicity counts a full re-c
     { ...mildAe('P-1', daysAgo(10).date), term: 'Fever', serious: true, seriousnessCriteria: ['hospitalization'] },
     { ...dltAe('P-2', daysAgo(3).date), term: 'Fatigue' },
     { ...dltAe('P-2', daysAgo(2).date), resolvedDate: daysAgo(1).date },
+    // clinical symptoms not stated: needs information
+    { participantId: 'P-2', term: 'Vomiting', grade: 3, onsetDate: daysAgo(2).date, serious: false, attribution: 'possible', requiredMedicalTreatment: true },
     dltAe('P-1', daysAgo(1).date)
   ]
   for (const report of reports) await reportAe(app, trialId, report)
   const before = await Promise.all([summaryOf(trialId, 'P-1'), summaryOf(trialId, 'P-2'), toxicityOf(trialId), verdictsOf(trialId)])
   t.equal((before[0]!.dlt_count as number), 1, 'P-1 has its DLT')
+  t.match(before[1]!.open_queries, [{ missing: ['clinicalSymptoms'] }], 'P-2 has an open query')
 
   await pipelinedTransaction(app.db, async (pipeline) => {
     const protocol = await loadProtocol(pipeline.tx, trialId, 1)
