@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
 import * as schema from './schema.js'
+import { lockDataDir } from './data-dir-lock.js'
 
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
@@ -50,8 +51,18 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
       close: () => client.end({ timeout: 5 })
     }
   }
-  if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true })
-  const client = await PGlite.create(options.dataDir, options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir })
+  let unlock = () => {}
+  if (!options.dataDir.startsWith('memory://')) {
+    mkdirSync(options.dataDir, { recursive: true })
+    unlock = lockDataDir(options.dataDir)
+  }
+  let client: PGlite
+  try {
+    client = await PGlite.create(options.dataDir, options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir })
+  } catch (error) {
+    unlock()
+    throw error
+  }
   const db = drizzlePglite({ client, schema, ...logger(options) }) as unknown as Db
   return {
     db,
@@ -59,7 +70,13 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     async listen (channel, onPayload) {
       return await client.listen(channel, onPayload)
     },
-    close: () => client.close()
+    async close () {
+      try {
+        await client.close()
+      } finally {
+        unlock()
+      }
+    }
   }
 }
 
