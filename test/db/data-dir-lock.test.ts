@@ -46,7 +46,9 @@ t.test('a lock left by a process that no longer runs is taken over', async (t) =
 t.test('a lock naming this pid that this process does not hold (a previous run, pid 1 in a container) is stale', async (t) => {
   const dir = await tmp()
   writeFileSync(join(dir, LOCK), `${process.pid}\n`)
-  lockDataDir(dir)()
+  const release = lockDataDir(dir)
+  t.throws(() => lockDataDir(dir), { name: 'DataDirLockedError' }, 'taken over: now it is held')
+  release()
 })
 
 t.test('the embedded database holds its directory until it is closed', async (t) => {
