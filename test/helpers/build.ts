@@ -69,6 +69,7 @@ const noDatabase = (calls: string[]): Database => ({
   }) as Db,
   kind: 'pglite',
   listen: async () => async () => {},
+  wedged: () => false,
   close: async () => {}
 })
 
