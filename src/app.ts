@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import type { Database } from '../db/client.js'
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { registerInputGuards } from './http/input-guards.js'
+import { registerRefusalLimit } from './http/refusal-limit.js'
 import { loggerOptions, registerRequestLogging } from './http/logging.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
 import { fastifySSE } from '@fastify/sse'
@@ -45,6 +46,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.REQUEST_TIMEOUT_MS,
+    // Given to Node's server at construction too: set only afterwards (as Fastify does), a trickled
+    // body outlived it (Node's checks run every connectionsCheckingInterval, 30 s by default).
+    http: { requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
     genReqId: (req) => {
@@ -59,6 +63,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema.
   app.removeContentTypeParser('text/plain')
   registerInputGuards(app)
+  registerRefusalLimit(app, { max: config.REFUSAL_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS })
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()

@@ -26,6 +26,11 @@ export const configSchema = z.object({
   CORS_ORIGINS: optionalString,
   RATE_LIMIT_MAX: wholeNumber(1, 1_000_000_000, 1000),
   RATE_LIMIT_WINDOW_MS: wholeNumber(1000, 86_400_000, 60_000),
+  /** refused requests (400, 401, 403) per client address per RATE_LIMIT_WINDOW_MS */
+  REFUSAL_LIMIT_MAX: wholeNumber(1, 1_000_000_000, 100),
+  /** open event streams per token subject, and per instance */
+  SSE_MAX_PER_SUBJECT: wholeNumber(1, 10_000, 5),
+  SSE_MAX_PER_INSTANCE: wholeNumber(1, 1_000_000, 1000),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
 })

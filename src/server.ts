@@ -1,10 +1,16 @@
 import closeWithGrace from 'close-with-grace'
 import { loadConfigOrExit } from './config.js'
 import { buildApp } from './app.js'
+import { DataDirLockedError } from '../db/data-dir-lock.js'
 
 const config = loadConfigOrExit()
 
-const app = await buildApp(config)
+const app = await buildApp(config).catch((error: unknown) => {
+  // Another process owns the embedded data directory: one line, not a stack trace.
+  if (!(error instanceof DataDirLockedError)) throw error
+  process.stderr.write(error.message + '\n')
+  process.exit(1)
+})
 
 // SIGINT/SIGTERM: stop accepting, let in-flight requests finish, then close the database (onClose).
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -7,14 +7,23 @@ export type Role = z.infer<typeof roleSchema>
 /** Client-chosen identifiers (contract: trialId, participantId, siteId). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-/** The claims a token must carry (contract: Auth). */
-export const claimsSchema = z.object({
+/**
+ * The claims a token may carry (contract: Auth), and no others: a claim this
+ * service does not know could be a restriction it would silently ignore.
+ * iss, aud, nbf and jti are RFC 7519's registered claims, checked by the
+ * verifier where configured.
+ */
+export const claimsSchema = z.strictObject({
   sub: z.string().min(1).max(256),
   role: roleSchema,
   sites: z.array(z.string().regex(ID_PATTERN)).max(1000).optional(),
   trials: z.array(z.string().regex(ID_PATTERN)).max(1000).optional(),
   iat: z.number().int().optional(),
-  exp: z.number().int()
+  exp: z.number().int(),
+  iss: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  nbf: z.number().int().optional(),
+  jti: z.string().max(256).optional()
 })
 
 export type Claims = z.infer<typeof claimsSchema>

@@ -1,7 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { PROBLEM_CONTENT_TYPE, pointerToken, problem, type Problem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, pointerToken, problem, problemType, type Problem } from './problem.js'
 import { AppError, type FieldError } from '../lib/errors.js'
+import { isDatabaseUnavailable } from '../../db/unavailable.js'
+
+// A restart or failover of PostgreSQL takes seconds: clients come back soon after.
+export const DATABASE_RETRY_AFTER_SECONDS = 2
 
 // Fastify's own error codes that are the client's fault, mapped to a problem type.
 const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
@@ -39,6 +43,9 @@ function toProblem (error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return problem(400, 'malformed-request', 'The request body is not valid JSON', { instance })
   }
+  if (isDatabaseUnavailable(error)) {
+    return problem(503, 'database-unavailable', 'The database cannot be reached; nothing of this request was kept. Send it again after Retry-After seconds', { instance })
+  }
   const known = error.code === undefined ? undefined : FASTIFY_CLIENT_ERRORS[error.code]
   if (known !== undefined) return problem(known[0], known[1], error.message, { instance })
   const status = error.statusCode ?? 500
@@ -67,7 +74,10 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
 export function registerErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const body = toProblem(error, request)
-    if (body.status >= 500) {
+    if (body.status === 503 && body.type === problemType('database-unavailable')) {
+      request.log.warn({ err: error }, 'database unavailable')
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+    } else if (body.status >= 500) {
       // Response-schema mismatches are our bugs: log them loudly, never show them.
       request.log.error({ err: error, serialization: isResponseSerializationError(error) }, 'request failed')
     }

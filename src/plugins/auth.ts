@@ -138,7 +138,13 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
       throw error
     }
     const claims = claimsSchema.safeParse(payload)
-    if (!claims.success) throw unauthorized('The token claims are not valid: ' + claims.error.issues.map((i) => i.path.join('.')).join(', '))
+    if (!claims.success) {
+      const named = claims.error.issues.flatMap((i) => i.code === 'unrecognized_keys' ? i.keys.map((k) => `unknown claim ${k}`) : [i.path.join('.')])
+      throw unauthorized('The token claims are not valid: ' + named.join(', '))
+    }
+    // A token issued in the future (beyond the clock tolerance) would pass any fresh-authentication check.
+    const iat = claims.data.iat
+    if (iat !== undefined && iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) throw unauthorized('The token was issued in the future (iat)')
     return toPrincipal(claims.data)
   }
 }

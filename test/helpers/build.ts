@@ -43,7 +43,7 @@ let shared: Promise<TestContext> | undefined
 export async function build (env: Record<string, string> = {}, options: Pick<DatabaseOptions, 'logQuery'> = {}): Promise<TestContext> {
   shared ??= (async () => {
     const { database, url, drop } = await freshDatabase(options)
-    const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', RATE_LIMIT_MAX: '100000', ...env })
+    const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', RATE_LIMIT_MAX: '100000', REFUSAL_LIMIT_MAX: '100000', ...env })
     const app = await buildApp(config, { database, logLevel: 'silent' })
     await app.ready()
     tap.teardown(async () => {
@@ -69,6 +69,7 @@ const noDatabase = (calls: string[]): Database => ({
   }) as Db,
   kind: 'pglite',
   listen: async () => async () => {},
+  wedged: () => false,
   close: async () => {}
 })
 
@@ -80,7 +81,7 @@ const noDatabase = (calls: string[]): Database => ({
  * (databaseCalls lists what it tried).
  */
 export async function buildWithoutDatabase (env: Record<string, string> = {}): Promise<{ app: App, config: Config, databaseCalls: readonly string[] }> {
-  const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', MIGRATE_ON_START: 'false', RATE_LIMIT_MAX: '100000', ...env })
+  const config = loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', MIGRATE_ON_START: 'false', RATE_LIMIT_MAX: '100000', REFUSAL_LIMIT_MAX: '100000', ...env })
   const databaseCalls: string[] = []
   const app = await buildApp(config, { database: noDatabase(databaseCalls), logLevel: 'silent' })
   await app.ready()
