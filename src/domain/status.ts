@@ -50,7 +50,7 @@ import { decide, decisionTable } from './designs/index.js'
 import { countedLevel } from './exposure.js'
 import type { DesignAction, DoseLevelCounts } from './designs/types.js'
 import {
-  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, windowEnd,
+  countByArm, countByDoseLevel, evaluateParticipant, nextWindowCloseAt, waitingReasons, windowEnd,
   type EvaluabilityStatus, type GroupCounts, type ParticipantEvaluability, type ParticipantSummary
 } from './evaluability.js'
 import type { DesignProtocol, Protocol } from './protocol.js'
@@ -249,6 +249,8 @@ export function evaluateStatus (protocol: Protocol, input: StatusInput, asOf: st
     }
     if (p.override === true) reasons.push(`participant ${p.participantId}: enrolled by override; counts at level ${counted[i]!.doseLevel} and does not move the design's current level`)
   })
+  // whom evaluability waits for beyond elapsing time (an AE's information, exposure, a DLT assessment)
+  reasons.push(...waitingReasons(evaluations))
 
   const byId = new Map(input.participants.map((p) => [p.participantId, p]))
   const sentinelWaits: (string | null)[] = []

@@ -7,7 +7,9 @@ import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredS
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
 import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
-import { evaluateStatus, type TrialStatus } from '../domain/status.js'
+import type { Protocol } from '../domain/protocol.js'
+import { scheduleFor } from '../domain/schedule.js'
+import { evaluateStatus, type StatusParticipant, type TrialStatus } from '../domain/status.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -39,6 +41,12 @@ async function statusInput (db: Queryable, trialId: string) {
   return { participants: people, signals, currentDoseLevel: latest?.doseLevel ?? null }
 }
 
+/** The participants with their group's planned schedule, where the protocol has one (windows, exposure). */
+const withSchedules = (protocol: Protocol, people: EngineParticipant[]): StatusParticipant[] => people.map((p) => {
+  const schedule = scheduleFor(protocol, p)
+  return schedule === undefined ? p : { ...p, schedule }
+})
+
 /** The part of a status whose change makes a new decision record: everything but the clock. */
 const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>) => canonicalJson({ state: s.state, decision: s.decision, doseLevels: s.doseLevels })
 
@@ -69,7 +77,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     input = await statusInput(tx, trialId)
   }
 
-  const status = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: reviewed ?? [] }, asOf)
+  const status = evaluateStatus(protocol, { ...input, participants: withSchedules(protocol, input.participants), dmc: trial.dmcHold as 'pause' | 'terminate' | null, dmcReviewed: reviewed ?? [] }, asOf)
   const { participants: _, ...served } = status
   const changed = stored === undefined || decisionKey(stored.status as StoredStatus) !== decisionKey(served)
   const decisionId = changed ? uuidv7() : stored.decisionId
