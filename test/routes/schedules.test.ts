@@ -87,7 +87,7 @@ t.test('a course window: an AE between two infusions is a DLT and nobody flips b
   t.same(await counts('CRS-0'), { evaluable: 0, pending: 1 }, 'per administration: flipped back to pending at the second infusion')
 
   // Day 10: after the 7 days of the first infusion's window, before the second infusion.
-  const course = await reportAe(app, 'CRS-1', dltAe('P1', daysAgo(10).date)) as { dlt: { isDlt: boolean, reasons: string[] } }
+  const course = await reportAe(app, 'CRS-1', dltAe('P1', daysAgo(10).date)) as unknown as { dlt: { isDlt: boolean, reasons: string[] } }
   t.equal(course.dlt.isDlt, true, 'the AE between infusions falls in the course window')
   t.match(course.dlt.reasons[0], `course window ${daysAgo(20).date} to ${daysAgo(-1).date}`)
   const each = await reportAe(app, 'CRS-0', dltAe('P1', daysAgo(10).date))
