@@ -237,12 +237,15 @@ export function nameUuid (name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+const byThen = (at: string | null, asOf: string | undefined) => at !== null && (asOf === undefined || Date.parse(at) <= Date.parse(asOf))
+
 async function participantFacts (db: Db, trialId: string, studyUuid: string, ids: string[], asOf: string | undefined): Promise<ParticipantFacts[]> {
   const rows = await db.select({
     participantId: participants.participantId,
     doseLevel: participants.doseLevel,
     armId: participants.armId,
-    withdrawnAt: participants.withdrawnAt
+    withdrawnAt: participants.withdrawnAt,
+    treatmentEndedAt: participants.treatmentEndedAt
   }).from(participants).where(and(eq(participants.trialId, trialId), inArray(participants.participantId, ids)))
     .orderBy(asc(participants.participantId))
   return rows.map((p) => ({
@@ -253,7 +256,8 @@ async function participantFacts (db: Db, trialId: string, studyUuid: string, ids
     participantId: p.participantId,
     doseLevel: p.doseLevel,
     armId: p.armId,
-    withdrawn: p.withdrawnAt !== null && (asOf === undefined || Date.parse(p.withdrawnAt) <= Date.parse(asOf))
+    withdrawn: byThen(p.withdrawnAt, asOf),
+    treatmentEnded: byThen(p.treatmentEndedAt, asOf)
   }))
 }
 
