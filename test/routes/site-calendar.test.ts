@@ -103,3 +103,29 @@ t.test("changing a site's time zone needs If-Match and a reason, is audited, and
   const audit = await getJson(app, '/v1/audit?trialId=TZ-3&entity=site&entityId=shanghai')
   t.match(audit.body.items, [{ action: 'update', reason: payload.reason, before: { timeZone: 'Asia/Shanghai' }, after: { timeZone: 'UTC' } }])
 })
+
+t.test('"today" for an AE report is the site\'s day', async (t) => {
+  const { app } = await build()
+  // Some zone is a calendar day away from UTC at any hour: Kiritimati (UTC+14) is a day ahead from 10:00Z,
+  // Pago Pago (UTC-11) a day behind until 11:00Z.
+  const ahead = new Date().getUTCHours() >= 11
+  const zone = ahead ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago'
+  const utcToday = new Date().toISOString().slice(0, 10)
+  const localToday = addDays(utcToday, ahead ? 1 : -1)
+  const farSite = { siteId: 'far', name: 'Far site', timeZone: zone }
+  await createTrial(app, 'TZ-4', undefined, [farSite])
+  await enrol(app, 'TZ-4', 'FAR-1', 'far', 1, daysAgo(5).date)
+  await enrol(app, 'TZ-4', 'UTC-1', SEED_SITE, 1, daysAgo(5).date)
+  // The later of the two days: today at the site ahead, in the future at the site behind.
+  const onset = ahead ? localToday : utcToday
+  const far = await app.inject({ method: 'POST', url: '/v1/trials/TZ-4/adverse-events', headers: admin, payload: { participantId: 'FAR-1', term: 'Nausea', grade: 1, onsetDate: onset, serious: false, attribution: 'unrelated' } })
+  const utc = await app.inject({ method: 'POST', url: '/v1/trials/TZ-4/adverse-events', headers: admin, payload: { participantId: 'UTC-1', term: 'Nausea', grade: 1, onsetDate: onset, serious: false, attribution: 'unrelated' } })
+  if (ahead) {
+    t.equal(far.statusCode, 201, `${onset} is today at ${zone}`)
+    t.equal(utc.statusCode, 422, 'and tomorrow in UTC')
+  } else {
+    t.equal(far.statusCode, 422, `${onset} is tomorrow at ${zone}`)
+    t.match(far.json().errors, [{ path: '/onsetDate', message: `onset ${onset} is in the future (today is ${localToday} at the site, ${zone})` }])
+    t.equal(utc.statusCode, 201, 'and today in UTC')
+  }
+})
