@@ -272,6 +272,17 @@ export async function recordAdministration (
   return value
 }
 
+/**
+ * A course window stops waiting for the planned administrations a participant
+ * will no longer receive (treatment ended, withdrawn): their AEs' verdicts may
+ * change. Other windows do not depend on it.
+ */
+async function reclassifyCourse (ctx: WriteContext, participantId: string): Promise<void> {
+  const protocol = await loadProtocol(ctx.tx, ctx.trial.trialId, ctx.trial.protocolVersion)
+  if (protocol.dltDefinition.windowStart !== 'course') return
+  await reclassifyParticipant(ctx, ctx.trial.trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+}
+
 export async function withdrawParticipant (
   db: Db, trialId: string, participantId: string, principal: Principal, change: { expectedVersion: number, withdrawnAt: string, reason: string }
 ): Promise<ParticipantView> {
@@ -294,6 +305,7 @@ export async function withdrawParticipant (
       version: p.version + 1,
       updatedAt: ctx.at
     }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
+    await reclassifyCourse(ctx, participantId)
     const view = toParticipantView(row!)
     ctx.audit({ action: 'withdraw', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
     return view
@@ -333,9 +345,7 @@ export async function endTreatment (
       version: p.version + 1,
       updatedAt: ctx.at
     }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
-    // A course window stops waiting for planned administrations that will not be given.
-    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
-    await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+    await reclassifyCourse(ctx, participantId)
     const view = toParticipantView(row!)
     ctx.audit({ action: 'end_treatment', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
     return view
