@@ -374,12 +374,14 @@ const scheduleView = (ps: ParticipantSchedule): ParticipantDetail['schedule'] =>
 
 export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantDetail> {
   const trial = await requireTrial(db, trialId)
-  const row = await participantInScope(db, trialId, participantId, principal)
-  const [protocol, engine] = await Promise.all([
-    loadProtocol(db, trialId, trial.protocolVersion),
-    readEngineParticipant(db, trialId, participantId)
+  const [row, protocol] = await Promise.all([
+    participantInScope(db, trialId, participantId, principal),
+    loadProtocol(db, trialId, trial.protocolVersion)
   ])
-  const schedule = scheduleOf(protocol, engine!, new Date().toISOString())
+  // Without a planned schedule the administrations are not read.
+  const schedule = scheduleFor(protocol, row) === undefined
+    ? null
+    : scheduleOf(protocol, (await readEngineParticipant(db, trialId, participantId))!, new Date().toISOString())
   return { ...toParticipantView(row), schedule: schedule === null ? null : scheduleView(schedule) }
 }
 

@@ -72,7 +72,11 @@ export async function trialSummary (db: Db, trialId: string, asOf?: string) {
  * group the protocol plans no schedule for.
  */
 async function exposureNow (db: Db, trialId: string, protocolVersion: number): Promise<(g: Pick<StatusDoseLevel, 'doseLevel' | 'armId'>) => GroupExposure | null> {
-  const [protocol, people] = await Promise.all([loadProtocol(db, trialId, protocolVersion), readEngineParticipants(db, trialId)])
+  const protocol = await loadProtocol(db, trialId, protocolVersion)
+  const planned = protocol.schedule !== undefined || protocol.doseLevels.some((d) => d.schedule !== undefined) || (protocol.arms ?? []).some((a) => a.schedule !== undefined)
+  // A protocol without schedules costs the summary no read.
+  if (!planned) return () => null
+  const people = await readEngineParticipants(db, trialId)
   const asOf = new Date().toISOString()
   return (g) => {
     if (scheduleFor(protocol, { doseLevel: g.doseLevel, armId: g.armId ?? null }) === undefined) return null
