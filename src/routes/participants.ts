@@ -17,8 +17,9 @@ const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participant
 const DOSING = { ...WRITERS, fields: { override: ['admin'] } } as const
 // dmc only where the protocol unblinds it (enforced by the auth plugin)
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
-// The clinical judgement that every AE of the DLT period is entered: the investigator (own sites) or the safety monitor.
-const ASSESSORS = { roles: ['investigator', 'safety_monitor'], records: 'participants' } as const
+// The clinical judgement that every AE of the DLT period is entered: the investigator (own sites) or the
+// safety monitor, as for adjudications (and the admin, who may do everything else).
+const ASSESSORS = { roles: ['investigator', 'safety_monitor', 'admin'], records: 'participants' } as const
 const ifMatchParticipant = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the participant (required)') })
 
 export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
