@@ -32,6 +32,8 @@ export const trialSites = pgTable('trial_sites', {
   trialId: text('trial_id').notNull().references(() => trials.trialId),
   siteId: text('site_id').notNull(),
   name: text('name').notNull(),
+  /** IANA time zone of the site's calendar: DLT windows, study days and "today" are counted in it */
+  timeZone: text('time_zone').notNull().default('UTC'),
   createdAt: createdAt()
 }, (t) => [primaryKey({ columns: [t.trialId, t.siteId] })])
 
@@ -56,6 +58,9 @@ export const participants = pgTable('participants', {
   status: text('status').notNull().default('enrolled'),
   withdrawnAt: instant('withdrawn_at'),
   withdrawalReason: text('withdrawal_reason'),
+  /** end of treatment: the participant stays on study in follow-up (not a withdrawal) */
+  treatmentEndedAt: instant('treatment_ended_at'),
+  treatmentEndReason: text('treatment_end_reason'),
   overrideReason: text('override_reason'),
   /** enrolled at a cleared level below the one the design named (design.backfill): not the design's current level */
   backfill: boolean('backfill').notNull().default(false),
@@ -98,6 +103,18 @@ export const administrations = pgTable('administrations', {
   primaryKey({ columns: [t.trialId, t.administrationId] }),
   index('administrations_participant').on(t.trialId, t.participantId, t.administeredAt)
 ])
+
+/** The site's confirmation that every AE of the DLT period is entered (dltDefinition.requireAssessment). */
+export const dltAssessments = pgTable('dlt_assessments', {
+  trialId: text('trial_id').notNull(),
+  participantId: text('participant_id').notNull(),
+  assessmentId: uuid('assessment_id').notNull(),
+  allAdverseEventsEntered: boolean('all_adverse_events_entered').notNull(),
+  comment: text('comment'),
+  recordedBy: text('recorded_by').notNull(),
+  role: text('role').notNull(),
+  recordedAt: instant('recorded_at').notNull()
+}, (t) => [primaryKey({ columns: [t.trialId, t.participantId, t.assessmentId] })])
 
 export const adverseEvents = pgTable('adverse_events', {
   trialId: text('trial_id').notNull(),
@@ -309,6 +326,7 @@ export type TrialSiteRow = typeof trialSites.$inferSelect
 export type ProtocolVersionRow = typeof protocolVersions.$inferSelect
 export type ParticipantRow = typeof participants.$inferSelect
 export type AdministrationRow = typeof administrations.$inferSelect
+export type DltAssessmentRow = typeof dltAssessments.$inferSelect
 export type AdverseEventRow = typeof adverseEvents.$inferSelect
 export type AdverseEventVersionRow = typeof adverseEventVersions.$inferSelect
 export type AdjudicationRow = typeof adjudications.$inferSelect

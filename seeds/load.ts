@@ -61,10 +61,7 @@ export async function loadSeeds (db: Db, seeds: TrialSeed[] = trials): Promise<S
       continue
     }
     try {
-      // SITE TIME ZONES: this branch's sites have no timeZone yet (the w2-people helper adds sites[].timeZone);
-      // once they have, pass seed.sites as they are.
-      const sites = seed.sites.map(({ siteId, name }) => ({ siteId, name }))
-      await createTrial(db, SEED_PRINCIPAL, { trialId: seed.trialId, title: seed.title, phase: seed.phase, sites, protocol: seed.protocol })
+      await createTrial(db, SEED_PRINCIPAL, { trialId: seed.trialId, title: seed.title, phase: seed.phase, sites: seed.sites, protocol: seed.protocol })
       result.created.push(seed.trialId)
     } catch (error) {
       if (!(error instanceof AppError && error.slug === 'trial-exists')) throw error

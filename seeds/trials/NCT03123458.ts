@@ -81,7 +81,7 @@ const trial: TrialSeed = {
       {
         path: '/stoppingRules/2',
         statement: 'More than 33% of the evaluable participants with a DLT, once 3 are evaluable, holds the trial for review: 1 of 3, 2 of 6 hold it, 1 of 4 does not.',
-        rationale: 'The record states no stopping rule and no enrolment; 33% is the conventional early-phase boundary. It replaces the first wave\'s Pr(p > 0.33) > 0.95 rule, which let 2 of 3 go on.'
+        rationale: 'The record states no stopping rule and no enrolment; 33% is the conventional early-phase boundary. It replaces the earlier seed\'s Pr(p > 0.33) > 0.95 rule, which let 2 of 3 go on.'
       }
     ]
   }

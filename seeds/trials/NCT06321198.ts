@@ -63,7 +63,7 @@ const trial: TrialSeed = {
       {
         path: '/doseLevels/0/schedule',
         statement: 'Once a week: four injections on days 0, 7, 14 and 21, each +/- 1 day (levels 1 and 3).',
-        rationale: 'The frequency is the record\'s; the duration is not stated: four weeks is the usual MSC course in SR-aGVHD and the span of the wave-1 window. One day either side keeps the injections a week apart.',
+        rationale: 'The frequency is the record\'s; the duration is not stated: four weeks is the usual MSC course in SR-aGVHD and the span of the earlier seed\'s window. One day either side keeps the injections a week apart.',
         source: 'Low dose injection once a week'
       },
       {

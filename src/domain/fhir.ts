@@ -153,6 +153,8 @@ export interface ParticipantFacts {
   doseLevel: number
   armId: string | null
   withdrawn: boolean
+  /** treatment ended (by asOf): on study, in follow-up */
+  treatmentEnded: boolean
 }
 
 const participantIdentifier = (p: ParticipantFacts) => [{ system: `urn:dlt-safety:trial:${p.trialId}:participant`, value: p.participantId }]
@@ -167,7 +169,7 @@ export function researchSubjectResource (p: ParticipantFacts): FhirResource {
     resourceType: 'ResearchSubject',
     id: p.subjectUuid,
     identifier: participantIdentifier(p),
-    status: p.withdrawn ? 'withdrawn' : 'on-study',
+    status: p.withdrawn ? 'withdrawn' : p.treatmentEnded ? 'follow-up' : 'on-study',
     study: { reference: urnUuid(p.studyUuid) },
     individual: { reference: urnUuid(p.patientUuid) },
     assignedArm: p.armId ?? `dose level ${p.doseLevel}`

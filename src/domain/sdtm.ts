@@ -15,7 +15,8 @@
 //   (the criteria are asked only of serious AEs);
 // - AEACN: actionTaken when it is an ACN term (any case, '_' for space), else
 //   null with the text in AEACNOTH;
-// - study days count from the date (UTC) of the first administration (RFSTDTC);
+// - study days count from the date of the first administration (RFSTDTC) in
+//   the site's calendar (site-calendar.ts; UTC unless the site says otherwise);
 // - EPOCH: TREATMENT for an onset on treatment, FOLLOW-UP for one after the
 //   end of treatment or withdrawal (the AE's phase at onset); null for a
 //   version recorded before phases were kept.
@@ -102,9 +103,6 @@ const yn = (value: boolean): 'Y' | 'N' => value ? 'Y' : 'N'
 
 const DAY_MS = 86_400_000
 const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS
-
-/** The calendar date (UTC) of an instant: the date part of RFSTDTC for a first administration. */
-export const utcDate = (instant: string): string => new Date(Date.parse(instant)).toISOString().slice(0, 10)
 
 /**
  * SDTMIG v3.3 section 4.4.4: --DY = date - RFSTDTC + 1 on or after the

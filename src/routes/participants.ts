@@ -4,11 +4,12 @@ import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import {
-  enrolParticipant, getParticipant, listAdministrations, listParticipants, recordAdministration, withdrawParticipant
+  endTreatment, enrolParticipant, getParticipant, listAdministrations, listParticipants, recordAdministration, recordDltAssessment, withdrawParticipant
 } from '../services/participants.js'
 import { clientId, trialParams } from '../schemas/params.js'
 import {
-  administrationBody, administrationSchema, enrolBody, idempotencyHeaders, instant, participantParams, participantSchema, reason
+  administrationBody, administrationSchema, dltAssessmentBody, dltAssessmentSchema, enrolBody, idempotencyHeaders, instant,
+  participantDetailSchema, participantParams, participantSchema, reason, treatmentEndBody
 } from '../schemas/participants.js'
 
 const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
@@ -16,6 +17,10 @@ const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participant
 const DOSING = { ...WRITERS, fields: { override: ['admin'] } } as const
 // dmc only where the protocol unblinds it (enforced by the auth plugin)
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
+// The clinical judgement that every AE of the DLT period is entered: the investigator (own sites) or the
+// safety monitor, as for adjudications (and the admin, who may do everything else).
+const ASSESSORS = { roles: ['investigator', 'safety_monitor', 'admin'], records: 'participants' } as const
+const ifMatchParticipant = z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the participant (required)') })
 
 export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants', {
@@ -63,9 +68,10 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'getParticipant',
       summary: 'One participant',
+      description: 'With their phase (on treatment, follow-up, off study) and, where the protocol plans a schedule, the administrations received, due, missed and off window against it, counted in the site\'s calendar.',
       tags: ['Participants'],
       params: participantParams,
-      response: { 200: participantSchema, ...problems(...AUTHENTICATED, 404) }
+      response: { 200: participantDetailSchema, ...problems(...AUTHENTICATED, 404) }
     }
   }, async (request, reply) => {
     const { trialId, participantId } = request.params
@@ -82,7 +88,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
       description: 'Needs If-Match with the participant\'s ETag.',
       tags: ['Participants'],
       params: participantParams,
-      headers: z.looseObject({ 'if-match': z.string().max(100).optional().describe('ETag of the participant (required)') }),
+      headers: ifMatchParticipant,
       body: z.strictObject({ withdrawnAt: instant, reason }),
       response: { 200: participantSchema, ...problems(...WITH_BODY, 404, 409, 412, 428) }
     }
@@ -92,6 +98,42 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
     const participant = await withdrawParticipant(app.db, trialId, participantId, request.principal!, { expectedVersion, ...request.body })
     setEtag(reply, participant.version)
     return participant
+  })
+
+  app.post('/v1/trials/:trialId/participants/:participantId/end-treatment', {
+    config: { access: WRITERS },
+    schema: {
+      operationId: 'endTreatment',
+      summary: 'End a participant\'s treatment',
+      description: 'The participant stays on study in follow-up (not a withdrawal): their DLT window runs on, AEs are still reported, no administration after the end is accepted. Needs If-Match with the participant\'s ETag and a reason; a second end: 409.',
+      tags: ['Participants'],
+      params: participantParams,
+      headers: ifMatchParticipant,
+      body: treatmentEndBody,
+      response: { 200: participantSchema, ...problems(...WITH_BODY, 404, 409, 412, 428) }
+    }
+  }, async (request, reply) => {
+    const expectedVersion = ifMatchVersion(request)
+    const { trialId, participantId } = request.params
+    const participant = await endTreatment(app.db, trialId, participantId, request.principal!, { expectedVersion, ...request.body })
+    setEtag(reply, participant.version)
+    return participant
+  })
+
+  app.post('/v1/trials/:trialId/participants/:participantId/dlt-assessment', {
+    config: { access: ASSESSORS },
+    schema: {
+      operationId: 'recordDltAssessment',
+      summary: 'Confirm that every AE of the DLT period is entered',
+      description: 'Where the protocol requires it (dltDefinition.requireAssessment), a participant without a DLT becomes evaluable only once this is recorded after their DLT window ended; before that: 409. An AE with onset in the window entered after it undoes it. Investigators assess their own sites\' participants.',
+      tags: ['Participants'],
+      params: participantParams,
+      body: dltAssessmentBody,
+      response: { 201: dltAssessmentSchema, ...problems(...WITH_BODY, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const { trialId, participantId } = request.params
+    return await reply.code(201).send(await recordDltAssessment(app.db, trialId, participantId, request.principal!, request.body))
   })
 
   app.post('/v1/trials/:trialId/participants/:participantId/administrations', {

@@ -5,11 +5,12 @@ import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import { notFound } from '../lib/errors.js'
 import {
-  addSite, amendProtocol, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
+  addSite, amendProtocol, changeSiteTimeZone, createTrial, getProtocolVersion, getTrial, listProtocolVersions, listTrials, requireTrial
 } from '../services/trials.js'
 import { clientId, trialParams } from '../schemas/params.js'
 import {
-  amendedTrialSchema, ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteSchema, trialCreateBody, trialSchema
+  amendedTrialSchema, ifMatchHeaders, idempotencyHeaders, protocolAmendBody, protocolVersionSchema, siteBody, siteChangeBody, siteParams, siteSchema,
+  trialCreateBody, trialSchema
 } from '../schemas/trials.js'
 
 const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'] } as const
@@ -124,14 +125,35 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'addSite',
       summary: 'Add a site to the trial',
+      description: 'timeZone (IANA, default UTC) sets the calendar its DLT windows, study days and "today" are counted in; an unknown zone: 422 at /timeZone.',
       tags: ['Trials'],
       params: trialParams,
       headers: idempotencyHeaders,
-      body: siteSchema,
+      body: siteBody,
       response: { 201: siteSchema, ...problems(...WITH_BODY, 404, 409) }
     }
   }, async (request, reply) => {
     const result = await addSite(app.db, request.params.trialId, request.principal!, request.body, request.headers['idempotency-key'])
     return await reply.code(201).send(result.body)
+  })
+
+  app.patch('/v1/trials/:trialId/sites/:siteId', {
+    config: { access: ADMIN },
+    schema: {
+      operationId: 'changeSiteTimeZone',
+      summary: 'Change a site\'s time zone',
+      description: 'Needs If-Match with the trial\'s ETag and a reason (audited). The site\'s DLT windows, study days and "today" move with its calendar: its participants\' AEs are re-classified and the status is re-evaluated. Responds with the trial\'s new ETag.',
+      tags: ['Trials'],
+      params: siteParams,
+      headers: ifMatchHeaders,
+      body: siteChangeBody,
+      response: { 200: siteSchema, ...problems(...WITH_BODY, 404, 412, 428) }
+    }
+  }, async (request, reply) => {
+    const expectedVersion = ifMatchVersion(request)
+    const { trialId, siteId } = request.params
+    const { site, version } = await changeSiteTimeZone(app.db, trialId, siteId, request.principal!, { expectedVersion, ...request.body })
+    setEtag(reply, version)
+    return site
   })
 }

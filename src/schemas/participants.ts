@@ -32,8 +32,56 @@ export const participantSchema = z.object({
   version: z.number().int(),
   dltCount: z.number().int(),
   firstAdministrationAt: z.string().nullable(),
-  lastAdministrationAt: z.string().nullable()
+  lastAdministrationAt: z.string().nullable(),
+  treatmentEndedAt: z.string().nullable().describe('end of treatment: the participant stays on study, in follow-up'),
+  treatmentEndReason: z.string().nullable(),
+  phase: z.enum(['on_treatment', 'follow_up', 'off_study'])
+    .describe('on treatment; in follow-up once treatment ended; off study once withdrawn (or completed)')
 }).meta({ id: 'Participant' })
+
+const slotStatus = z.enum(['received', 'off_window', 'due', 'upcoming', 'missed', 'not_given'])
+  .describe('received in its allowed days, received outside them (off_window), due now, upcoming, missed (its allowed days passed or a later one was received), or not given (treatment ended or the participant withdrew before its allowed days passed)')
+
+export const participantScheduleSchema = z.object({
+  firstDate: z.string().nullable().describe('local date (site calendar) of the first administration; null before it'),
+  administrations: z.array(z.object({
+    index: z.number().int(),
+    plannedDate: z.string(),
+    earliestDate: z.string(),
+    latestDate: z.string(),
+    inDltPeriod: z.boolean(),
+    status: slotStatus,
+    administeredAt: z.string().nullable(),
+    administeredDate: z.string().nullable().describe('local date of the administration matched to this planned one')
+  })).describe('the planned administrations, derived from the first administration, in the site\'s calendar'),
+  unplanned: z.array(z.string()).describe('administrations beyond the schedule'),
+  exposure: z.object({
+    planned: z.number().int().describe('planned administrations in the DLT period'),
+    received: z.number().int(),
+    reachable: z.number().int().describe('received plus those still due or upcoming')
+  })
+}).meta({ id: 'ParticipantSchedule' })
+
+export const participantDetailSchema = participantSchema.extend({
+  schedule: participantScheduleSchema.nullable().describe('the group\'s planned schedule as this participant received it; null when the protocol plans none')
+}).meta({ id: 'ParticipantDetail' })
+
+export const treatmentEndBody = z.strictObject({ treatmentEndedAt: instant, reason })
+
+export const dltAssessmentBody = z.strictObject({
+  allAdverseEventsEntered: z.literal(true).describe('the site confirms every AE with onset in the DLT window is entered'),
+  comment: z.string().trim().min(1).max(2000).optional()
+})
+
+export const dltAssessmentSchema = z.object({
+  assessmentId: z.string(),
+  participantId: z.string(),
+  allAdverseEventsEntered: z.boolean(),
+  comment: z.string().nullable(),
+  recordedBy: z.string(),
+  role: z.string(),
+  recordedAt: z.string()
+}).meta({ id: 'DltAssessment' })
 
 export const doseSchema = z.strictObject({ value: z.number().min(0).max(1e30), unit: z.string().trim().min(1).max(32) })
 

@@ -77,7 +77,16 @@ export const summarySchema = z.object({
     dltRate: z.number().nullable(),
     ci95: z.tuple([z.number(), z.number()]),
     participantsByWorstGrade: z.record(z.string(), z.number().int()).describe('grade "0" = no AE'),
-    saes: z.number().int()
+    saes: z.number().int(),
+    exposure: z.object({
+      participants: z.number().int(),
+      dosed: z.number().int().describe('participants dosed at least once'),
+      administrations: z.record(z.enum(['received', 'off_window', 'due', 'upcoming', 'missed', 'not_given']), z.number().int())
+        .describe('planned administrations of the dosed participants, by status'),
+      unplanned: z.number().int().describe('administrations beyond the schedule'),
+      dltPeriod: z.object({ planned: z.number().int(), received: z.number().int() })
+        .describe('DLT-period administrations planned and received, over the dosed participants')
+    }).nullable().describe('exposure against the planned schedule, in the sites\' calendars; null when the protocol plans none for the group, or for a past asOf')
   })),
   toxicity: z.array(z.object({
     doseLevel: z.number().int(),

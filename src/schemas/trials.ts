@@ -7,13 +7,22 @@ import { protocolDocument } from './protocol.js'
 
 const reason = z.string().trim().min(1).max(2000)
 
-export const siteSchema = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Site' })
+const timeZone = z.string().min(1).max(64)
+  .describe('IANA time zone of the site (e.g. Asia/Shanghai): DLT windows, study days and "today" are counted in its calendar; instants stay UTC')
+
+export const siteBody = z.strictObject({ siteId: clientId, name: z.string().trim().min(1).max(200), timeZone: timeZone.optional().describe('default UTC') })
+
+export const siteSchema = z.object({ siteId: z.string(), name: z.string(), timeZone: z.string() }).meta({ id: 'Site' })
+
+export const siteParams = z.strictObject({ trialId: clientId, siteId: clientId })
+
+export const siteChangeBody = z.strictObject({ timeZone, reason: z.string().trim().min(1).max(2000).describe('why the site\'s time zone changes (audited)') })
 
 export const trialCreateBody = z.strictObject({
   trialId: clientId,
   title: z.string().trim().min(1).max(500),
   phase: z.string().trim().min(1).max(32).optional().describe('e.g. PHASE1, PHASE1_PHASE2, NA'),
-  sites: z.array(siteSchema).max(1000).optional(),
+  sites: z.array(siteBody).max(1000).optional(),
   protocol: protocolDocument
 })
 

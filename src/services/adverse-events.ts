@@ -192,7 +192,7 @@ export async function createAe (
       const ctcae = resolveCtcae(dictionary, input)
       const errors = [
         ...(ctcae.ok ? [] : ctcae.errors),
-        ...checkAeReport(input, { participant, asOf: options.receivedAt })
+        ...checkAeReport(input, { participant, asOf: options.receivedAt, timeZone: participant?.timeZone })
       ]
       if (!ctcae.ok || errors.length > 0) throw refuse(errors)
       const entry = ctcae.entry
@@ -296,7 +296,7 @@ export async function patchAe (
     })
     const errors = [
       ...(ctcae.ok ? [] : ctcae.errors),
-      ...checkAeReport(merged, { participant, asOf: ctx.at })
+      ...checkAeReport(merged, { participant, asOf: ctx.at, timeZone: participant?.timeZone })
     ]
     if (errors.length > 0) throw refuse(errors)
     await ctx.tx.update(adverseEvents).set({

@@ -5,8 +5,9 @@ import { addToxicityCounts } from '../../db/repos/summary.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Queryable } from '../../db/client.js'
 import type { Pipeline } from './pipeline.js'
-import { classifyAe, type AeFacts, type DltClassification, type DltVerdict } from '../domain/dlt.js'
+import { classifyAe, type AeFacts, type DltClassification, type DltContext, type DltVerdict } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
+import { scheduleFor } from '../domain/schedule.js'
 import type { OpenQuery } from '../domain/status.js'
 import { isSafetySignal } from '../domain/stopping-rules.js'
 import { loadProtocol } from './protocols.js'
@@ -101,6 +102,22 @@ export async function verdictsDependOnOtherAes (db: Queryable, trialId: string, 
 
 export type { ParticipantState }
 
+/** What an AE's verdict reads beside the AE: the participant's dosing, site calendar, group schedule and end of treatment. */
+function contextOf (
+  protocol: Protocol, person: ParticipantState, administrations: Array<{ administeredAt: string }>, otherAes: AeFacts[], asOf: string
+): DltContext {
+  const schedule = scheduleFor(protocol, person)
+  return {
+    administrations,
+    otherAes,
+    asOf,
+    timeZone: person.timeZone,
+    treatmentEndedAt: person.treatmentEndedAt,
+    withdrawnAt: person.withdrawnAt,
+    ...(schedule === undefined ? {} : { schedule })
+  }
+}
+
 const sameSummary = (a: DltSummary, b: DltSummary) =>
   a.dltCount === b.dltCount && a.pendingDltCount === b.pendingDltCount && a.pendingDltUntil === b.pendingDltUntil &&
   a.worstGrade === b.worstGrade && a.saeCount === b.saeCount && sameQueries(a.openQueries, b.openQueries) &&
@@ -169,11 +186,13 @@ export async function reclassifyParticipant (
   for (const v of new Set(aes.map(versionOf))) if (!protocols.has(v)) protocols.set(v, await loadProtocol(tx, trialId, v))
   // classifyAe skips the AE itself among otherAes.
   const facts = aes.map(aeFacts)
+  const context = contextOf(protocol, person, admins, facts, asOf)
   let summary = EMPTY_SUMMARY
   const classified = new Map<string, AeRow>()
   for (const [i, row] of aes.entries()) {
     const version = versionOf(row)
-    const verdict = classifyAe(protocols.get(version)!.dltDefinition, facts[i]!, { administrations: admins, otherAes: facts, asOf })
+    const versioned = protocols.get(version)!
+    const verdict = classifyAe(versioned.dltDefinition, facts[i]!, version === protocolVersion ? context : contextOf(versioned, person, admins, facts, asOf))
     summary = withVerdict(summary, row, verdict)
     const dlt = dltColumns(verdict, version)
     if (!sameClassification(row, dlt)) defer(sendWrite(tx, updateAe(trialId, row.aeId, dlt)))
@@ -199,7 +218,8 @@ export async function reclassifyParticipant (
  * participant's summary, which touch distinct rows (for the caller to send,
  * together with its other writes); and whether the write changed what the
  * status engine reads: the participant's DLT counts or earliest pending
- * instant, the trial's safety signals, or a summary due for that rebuild.
+ * instant, the trial's safety signals, a summary due for that rebuild, or the
+ * AEs entered after a DLT assessment.
  * When it did not, the trial's stored status is the one a re-evaluation would
  * give.
  */
@@ -207,13 +227,15 @@ export function addClassified (
   ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
   protocol: Protocol, protocolVersion: number, asOf: string
 ): { row: AeRow, writes: Write[], statusInputsChanged: boolean } {
-  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), { administrations, otherAes: [], asOf })
+  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), contextOf(protocol, person, administrations, [], asOf))
   const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
   const summary = withVerdict(person, ae, verdict)
   const writes = [insertAe(row), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
   // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
-  const statusInputsChanged = due || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
+  // An AE entered after a DLT assessment may undo it (requireAssessment).
+  const assessed = protocol.dltDefinition.requireAssessment === true && person.dltAssessedAt !== null
+  const statusInputsChanged = due || assessed || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
     summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil ||
     !sameQueries(summary.openQueries, person.openQueries)
   return { row, writes, statusInputsChanged }

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { and, asc, eq, gt, gte, inArray, isNull, lte, min, or, type SQL } from 'drizzle-orm'
-import { administrations, adverseEvents, adverseEventVersions, participants, type TrialRow } from '../../db/schema.js'
+import { administrations, adverseEvents, adverseEventVersions, participants, trialSites, type TrialRow } from '../../db/schema.js'
 import type { Db } from '../../db/client.js'
 import {
-  AE_VARIABLES, SUPPAE_VARIABLES, csvRecord, gradeRecords, inOrder, subjectRows, suppaeRows, utcDate,
+  AE_VARIABLES, SUPPAE_VARIABLES, csvRecord, gradeRecords, inOrder, subjectRows, suppaeRows,
   type AeDatasetRow, type SdtmValue
 } from '../domain/sdtm.js'
 import {
   BUNDLE_END, adverseEventResource, bundleEntry, bundleStart, patientResource, researchStudyResource, researchSubjectResource,
   type FhirAe, type ParticipantFacts
 } from '../domain/fhir.js'
+import { localDate } from '../domain/site-calendar.js'
 import type { AeRecord } from './adverse-events.js'
 import { requireTrial } from './trials.js'
 
@@ -110,14 +111,18 @@ async function versionsOf (db: Db, trialId: string, aeIds: string[], asOf: strin
   return byAe
 }
 
+/** RFSTDTC: the date of the first administration in the site's calendar, as study days and DLT windows count. */
 async function firstDoses (db: Db, trialId: string, participantIds: string[], asOf: string | undefined): Promise<Map<string, string>> {
-  const rows = await db.select({ participantId: administrations.participantId, first: min(administrations.administeredAt) })
-    .from(administrations).where(and(
+  const rows = await db.select({ participantId: administrations.participantId, first: min(administrations.administeredAt), timeZone: trialSites.timeZone })
+    .from(administrations)
+    .innerJoin(participants, and(eq(participants.trialId, administrations.trialId), eq(participants.participantId, administrations.participantId)))
+    .innerJoin(trialSites, and(eq(trialSites.trialId, participants.trialId), eq(trialSites.siteId, participants.siteId)))
+    .where(and(
       eq(administrations.trialId, trialId),
       inArray(administrations.participantId, participantIds),
       asOf === undefined ? undefined : lte(administrations.createdAt, asOf)
-    )).groupBy(administrations.participantId)
-  return new Map(rows.flatMap((r) => r.first === null ? [] : [[r.participantId, utcDate(r.first)]]))
+    )).groupBy(administrations.participantId, trialSites.timeZone)
+  return new Map(rows.flatMap((r) => r.first === null ? [] : [[r.participantId, localDate(r.first, r.timeZone)]]))
 }
 
 /**
@@ -234,12 +239,15 @@ export function nameUuid (name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+const byThen = (at: string | null, asOf: string | undefined) => at !== null && (asOf === undefined || Date.parse(at) <= Date.parse(asOf))
+
 async function participantFacts (db: Db, trialId: string, studyUuid: string, ids: string[], asOf: string | undefined): Promise<ParticipantFacts[]> {
   const rows = await db.select({
     participantId: participants.participantId,
     doseLevel: participants.doseLevel,
     armId: participants.armId,
-    withdrawnAt: participants.withdrawnAt
+    withdrawnAt: participants.withdrawnAt,
+    treatmentEndedAt: participants.treatmentEndedAt
   }).from(participants).where(and(eq(participants.trialId, trialId), inArray(participants.participantId, ids)))
     .orderBy(asc(participants.participantId))
   return rows.map((p) => ({
@@ -250,7 +258,8 @@ async function participantFacts (db: Db, trialId: string, studyUuid: string, ids
     participantId: p.participantId,
     doseLevel: p.doseLevel,
     armId: p.armId,
-    withdrawn: p.withdrawnAt !== null && (asOf === undefined || Date.parse(p.withdrawnAt) <= Date.parse(asOf))
+    withdrawn: byThen(p.withdrawnAt, asOf),
+    treatmentEnded: byThen(p.treatmentEndedAt, asOf)
   }))
 }
 

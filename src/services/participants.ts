@@ -1,13 +1,16 @@
-import { and, asc, eq, gt, inArray, max, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gt, inArray, max, type SQL } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
-import { administrations, participants, trialSites, type AdministrationRow, type ParticipantRow } from '../../db/schema.js'
+import { administrations, dltAssessments, participants, trialSites, type AdministrationRow, type ParticipantRow } from '../../db/schema.js'
 import type { Db, Queryable } from '../../db/client.js'
-import { readFirstAdministrations } from '../../db/repos/participants.js'
+import { readEngineParticipant, readFirstAdministrations, type EngineParticipant } from '../../db/repos/participants.js'
 import type { Principal } from '../auth/roles.js'
 import type { DmcInForce } from '../domain/dmc.js'
 import { gateAdministration, gateEnrolment, sentinelCheck, type GateContext, type GateResult } from '../domain/dose-gate.js'
+import { dltAssessmentRefusal } from '../domain/evaluability.js'
 import type { Protocol } from '../domain/protocol.js'
+import { participantSchedule, scheduleFor, type ParticipantSchedule } from '../domain/schedule.js'
+import { localDate } from '../domain/site-calendar.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { AppError, assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
@@ -16,9 +19,14 @@ import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
 import { statusInTransaction, type StatusDocument, type Trigger } from './status.js'
 import { requireTrial, toInstant } from './trials.js'
-import type { administrationBody, administrationSchema, enrolBody, override, participantSchema } from '../schemas/participants.js'
+import type {
+  administrationBody, administrationSchema, dltAssessmentBody, dltAssessmentSchema, enrolBody, override, participantDetailSchema, participantSchema
+} from '../schemas/participants.js'
 
 export type ParticipantView = z.output<typeof participantSchema>
+export type ParticipantDetail = z.output<typeof participantDetailSchema>
+export type DltAssessmentInput = z.output<typeof dltAssessmentBody>
+export type DltAssessmentView = z.output<typeof dltAssessmentSchema>
 export type ParticipantStatus = ParticipantView['status']
 export type AdministrationView = z.output<typeof administrationSchema>
 export type Override = z.output<typeof override>
@@ -40,7 +48,11 @@ export const toParticipantView = (r: ParticipantRow): ParticipantView => ({
   version: r.version,
   dltCount: r.dltCount,
   firstAdministrationAt: orNull(r.firstAdministrationAt),
-  lastAdministrationAt: orNull(r.lastAdministrationAt)
+  lastAdministrationAt: orNull(r.lastAdministrationAt),
+  treatmentEndedAt: orNull(r.treatmentEndedAt),
+  treatmentEndReason: r.treatmentEndReason,
+  // Withdrawal (or completion) ends the study for the participant; ending treatment does not.
+  phase: r.status !== 'enrolled' ? 'off_study' : r.treatmentEndedAt !== null ? 'follow_up' : 'on_treatment'
 })
 
 const toAdministrationView = (r: AdministrationRow): AdministrationView => ({
@@ -60,16 +72,20 @@ const CLOCK_SKEW_MS = 5 * 60_000
 
 const inFuture = (instant: string, now: string) => Date.parse(instant) > Date.parse(now) + CLOCK_SKEW_MS
 
-/** The calendar day an instant names in its own offset: the site's day, as enrolledOn is. */
-const localDate = (instant: string) => instant.slice(0, 10)
-
 /** Site scope: edc and investigator see their own sites' participants only. */
 const siteScope = (principal: Principal): SQL | undefined =>
   principal.sites === null ? undefined : inArray(participants.siteId, principal.sites)
 
-/** The participant if the principal's sites include its site; 404 otherwise (or when absent). */
-async function participantInScope (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantRow> {
-  const [row] = await db.select().from(participants)
+/**
+ * The participant, with their site's time zone (dates are compared in the
+ * site's calendar, as enrolledOn is), if the principal's sites include its
+ * site; 404 otherwise (or when absent).
+ */
+async function participantInScope (
+  db: Queryable, trialId: string, participantId: string, principal: Principal
+): Promise<ParticipantRow & { timeZone: string }> {
+  const [row] = await db.select({ ...getTableColumns(participants), timeZone: trialSites.timeZone }).from(participants)
+    .innerJoin(trialSites, and(eq(trialSites.trialId, participants.trialId), eq(trialSites.siteId, participants.siteId)))
     .where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId), siteScope(principal)))
   // Another site's participant is answered as absent: its existence is not this token's business.
   if (row === undefined) throw notFound('Participant')
@@ -205,8 +221,11 @@ export async function recordAdministration (
     }
     const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
     const errors: FieldError[] = []
-    if (localDate(input.administeredAt) < p.enrolledOn) {
+    if (localDate(input.administeredAt, p.timeZone) < p.enrolledOn) {
       errors.push({ path: '/administeredAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
+    }
+    if (p.treatmentEndedAt !== null && Date.parse(input.administeredAt) > Date.parse(p.treatmentEndedAt)) {
+      errors.push({ path: '/administeredAt', message: `after the participant's end of treatment at ${toInstant(p.treatmentEndedAt)}` })
     }
     if (inFuture(input.administeredAt, ctx.at)) errors.push({ path: '/administeredAt', message: 'in the future' })
     if (!protocol.doseLevels.some((d) => d.level === input.doseLevel)) {
@@ -254,6 +273,17 @@ export async function recordAdministration (
   return value
 }
 
+/**
+ * A course window stops waiting for the planned administrations a participant
+ * will no longer receive (treatment ended, withdrawn): their AEs' verdicts may
+ * change. Other windows do not depend on it.
+ */
+async function reclassifyCourse (ctx: WriteContext, participantId: string): Promise<void> {
+  const protocol = await loadProtocol(ctx.tx, ctx.trial.trialId, ctx.trial.protocolVersion)
+  if (protocol.dltDefinition.windowStart !== 'course') return
+  await reclassifyParticipant(ctx, ctx.trial.trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+}
+
 export async function withdrawParticipant (
   db: Db, trialId: string, participantId: string, principal: Principal, change: { expectedVersion: number, withdrawnAt: string, reason: string }
 ): Promise<ParticipantView> {
@@ -263,7 +293,7 @@ export async function withdrawParticipant (
     assertCurrentVersion(change.expectedVersion, p.version)
     if (p.status !== 'enrolled') throw conflict('participant-not-enrolled', `Participant ${participantId} is already ${p.status}`)
     const errors: FieldError[] = []
-    if (localDate(change.withdrawnAt) < p.enrolledOn) errors.push({ path: '/withdrawnAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
+    if (localDate(change.withdrawnAt, p.timeZone) < p.enrolledOn) errors.push({ path: '/withdrawnAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
     if (p.lastAdministrationAt !== null && Date.parse(change.withdrawnAt) < Date.parse(p.lastAdministrationAt)) {
       errors.push({ path: '/withdrawnAt', message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
     }
@@ -276,6 +306,7 @@ export async function withdrawParticipant (
       version: p.version + 1,
       updatedAt: ctx.at
     }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
+    await reclassifyCourse(ctx, participantId)
     const view = toParticipantView(row!)
     ctx.audit({ action: 'withdraw', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
     return view
@@ -283,9 +314,121 @@ export async function withdrawParticipant (
   return value
 }
 
-export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantView> {
-  await requireTrial(db, trialId)
-  return toParticipantView(await participantInScope(db, trialId, participantId, principal))
+/**
+ * Ends the participant's treatment: no administration after it, and the
+ * participant stays on study in follow-up (their DLT window runs on; only the
+ * planned administrations still to come are not given). Needs the
+ * participant's version and a reason.
+ */
+export async function endTreatment (
+  db: Db, trialId: string, participantId: string, principal: Principal, change: { expectedVersion: number, treatmentEndedAt: string, reason: string }
+): Promise<ParticipantView> {
+  const trigger = { type: 'treatment_ended', entity: 'participant', entityId: participantId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    const p = await participantInScope(ctx.tx, trialId, participantId, principal)
+    assertCurrentVersion(change.expectedVersion, p.version)
+    if (p.status !== 'enrolled') throw conflict('participant-not-enrolled', `Participant ${participantId} is ${p.status}`)
+    if (p.treatmentEndedAt !== null) {
+      throw conflict('treatment-ended', `Participant ${participantId}'s treatment ended at ${toInstant(p.treatmentEndedAt)}`)
+    }
+    const errors: FieldError[] = []
+    if (localDate(change.treatmentEndedAt, p.timeZone) < p.enrolledOn) {
+      errors.push({ path: '/treatmentEndedAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
+    }
+    if (p.lastAdministrationAt !== null && Date.parse(change.treatmentEndedAt) < Date.parse(p.lastAdministrationAt)) {
+      errors.push({ path: '/treatmentEndedAt', message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
+    }
+    if (inFuture(change.treatmentEndedAt, ctx.at)) errors.push({ path: '/treatmentEndedAt', message: 'in the future' })
+    if (errors.length > 0) throw unprocessable('The end of treatment is not valid', errors)
+    const [row] = await ctx.tx.update(participants).set({
+      treatmentEndedAt: change.treatmentEndedAt,
+      treatmentEndReason: change.reason,
+      version: p.version + 1,
+      updatedAt: ctx.at
+    }).where(and(eq(participants.trialId, trialId), eq(participants.participantId, participantId))).returning()
+    await reclassifyCourse(ctx, participantId)
+    const view = toParticipantView(row!)
+    ctx.audit({ action: 'end_treatment', entity: 'participant', entityId: participantId, before: toParticipantView(p), after: view, reason: change.reason })
+    return view
+  })
+  return value
+}
+
+/** The participant's schedule as the status engine sees it; null when their group has none. */
+export function scheduleOf (protocol: Protocol, p: EngineParticipant, asOf: string): ParticipantSchedule | null {
+  const schedule = scheduleFor(protocol, p)
+  if (schedule === undefined) return null
+  return participantSchedule(schedule, {
+    administrations: p.administrations.map((a) => a.administeredAt),
+    treatmentEndedAt: p.treatmentEndedAt,
+    withdrawnAt: p.withdrawnAt,
+    timeZone: p.timeZone,
+    asOf
+  })
+}
+
+const scheduleView = (ps: ParticipantSchedule): ParticipantDetail['schedule'] => ({
+  ...ps,
+  administrations: ps.administrations.map((a) => ({ ...a, administeredAt: a.administeredAt === null ? null : toInstant(a.administeredAt) })),
+  unplanned: ps.unplanned.map(toInstant)
+})
+
+export async function getParticipant (db: Queryable, trialId: string, participantId: string, principal: Principal): Promise<ParticipantDetail> {
+  const trial = await requireTrial(db, trialId)
+  const [row, protocol] = await Promise.all([
+    participantInScope(db, trialId, participantId, principal),
+    loadProtocol(db, trialId, trial.protocolVersion)
+  ])
+  // Without a planned schedule the administrations are not read.
+  const schedule = scheduleFor(protocol, row) === undefined
+    ? null
+    : scheduleOf(protocol, (await readEngineParticipant(db, trialId, participantId))!, new Date().toISOString())
+  return { ...toParticipantView(row), schedule: schedule === null ? null : scheduleView(schedule) }
+}
+
+/**
+ * The site's confirmation that every AE of the participant's DLT period is
+ * entered (dltDefinition.requireAssessment): refused (409) before the DLT
+ * window ended. The status is re-evaluated: the participant may become
+ * evaluable. An AE with onset in the window entered later undoes it.
+ */
+export async function recordDltAssessment (
+  db: Db, trialId: string, participantId: string, principal: Principal, input: DltAssessmentInput
+): Promise<DltAssessmentView> {
+  const assessmentId = uuidv7()
+  const trigger = { type: 'dlt_assessment_recorded', entity: 'participant', entityId: participantId }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    await participantInScope(ctx.tx, trialId, participantId, principal)
+    const [protocol, engine] = await Promise.all([
+      loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion),
+      readEngineParticipant(ctx.tx, trialId, participantId)
+    ])
+    const schedule = scheduleFor(protocol, engine!)
+    const refused = dltAssessmentRefusal({ ...engine!, ...(schedule === undefined ? {} : { schedule }) }, protocol.dltDefinition, ctx.at)
+    if (refused !== null) throw conflict('dlt-window-open', `The DLT assessment cannot be recorded yet: ${refused}`)
+    const [row] = await ctx.tx.insert(dltAssessments).values({
+      trialId,
+      participantId,
+      assessmentId,
+      allAdverseEventsEntered: input.allAdverseEventsEntered,
+      comment: input.comment ?? null,
+      recordedBy: principal.sub,
+      role: principal.role,
+      recordedAt: ctx.at
+    }).returning()
+    const view: DltAssessmentView = {
+      assessmentId,
+      participantId,
+      allAdverseEventsEntered: row!.allAdverseEventsEntered,
+      comment: row!.comment,
+      recordedBy: row!.recordedBy,
+      role: row!.role,
+      recordedAt: toInstant(row!.recordedAt)
+    }
+    ctx.audit({ action: 'dlt_assessment', entity: 'participant', entityId: participantId, after: view, reason: input.comment ?? null })
+    return view
+  })
+  return value
 }
 
 export interface ParticipantFilter { siteId?: string | undefined, doseLevel?: number | undefined, status?: ParticipantStatus | undefined }

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto'
 import { uuidv7 } from 'uuidv7'
 import type { Db, Queryable } from '../../db/client.js'
 import { readSafetySignals } from '../../db/repos/adverse-events.js'
-import { readEngineParticipants } from '../../db/repos/participants.js'
+import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
 import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
 import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
 import { applyAmendmentLimit } from '../domain/amendment.js'
 import type { DmcInForce } from '../domain/dmc.js'
-import { currentLevelOf, evaluateStatus, type TrialStatus } from '../domain/status.js'
+import type { Protocol } from '../domain/protocol.js'
+import { scheduleFor } from '../domain/schedule.js'
+import { currentLevelOf, evaluateStatus, type StatusParticipant, type TrialStatus } from '../domain/status.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
@@ -45,6 +47,12 @@ async function statusInput (db: Queryable, trialId: string) {
   return { participants: people, signals, currentDoseLevel: currentLevelOf(people.filter((p) => !p.backfill)) }
 }
 
+/** The participants with their group's planned schedule, where the protocol has one (windows, exposure). */
+const withSchedules = (protocol: Protocol, people: EngineParticipant[]): StatusParticipant[] => people.map((p) => {
+  const schedule = scheduleFor(protocol, p)
+  return schedule === undefined ? p : { ...p, schedule }
+})
+
 /** The part of a status whose change makes a new decision record: everything but the clock. */
 const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>) => canonicalJson({ state: s.state, decision: s.decision, doseLevels: s.doseLevels })
 
@@ -76,7 +84,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
   }
 
   // An amendment applies forward: until the DMC's next decision it cannot re-open what the version before closed.
-  const evaluated = evaluateStatus(protocol, { ...input, dmc: trial.dmcHold as DmcInForce, dmcReviewed: reviewed ?? [] }, asOf)
+  const evaluated = evaluateStatus(protocol, { ...input, participants: withSchedules(protocol, input.participants), dmc: trial.dmcHold as DmcInForce, dmcReviewed: reviewed ?? [] }, asOf)
   const status = applyAmendmentLimit(evaluated, trial.amendmentLimit)
   const { participants: _, ...served } = status
   // An admin acting against the decision in force (an override, a re-opening) is always in the decision history.

@@ -1,9 +1,13 @@
 import type { Db } from '../../db/client.js'
 import { readAuditSeq } from '../../db/repos/audit.js'
 import { readDecisionAt } from '../../db/repos/decisions.js'
+import { readEngineParticipants } from '../../db/repos/participants.js'
 import { readSummaryTables, type GroupRow, type Tables } from '../../db/repos/summary.js'
-import type { TrialStatus } from '../domain/status.js'
+import { groupExposure, scheduleFor, type GroupExposure } from '../domain/schedule.js'
+import type { StatusDoseLevel, TrialStatus } from '../domain/status.js'
 import { notFound } from '../lib/errors.js'
+import { scheduleOf } from './participants.js'
+import { loadProtocol } from './protocols.js'
 import { currentStatus } from './status.js'
 import { requireTrial } from './trials.js'
 
@@ -30,7 +34,10 @@ async function statusAsOf (db: Db, trialId: string, asOf: string): Promise<{ pro
  */
 export async function trialSummary (db: Db, trialId: string, asOf?: string) {
   const { protocolVersion, status } = asOf === undefined ? await statusNow(db, trialId) : await statusAsOf(db, trialId, asOf)
-  const { toxicity, byWorstGrade, saes } = asOf === undefined ? await currentTables(db, trialId) : await readSummaryTables(db, trialId, asOf)
+  const [{ toxicity, byWorstGrade, saes }, exposure] = await Promise.all([
+    asOf === undefined ? currentTables(db, trialId) : readSummaryTables(db, trialId, asOf),
+    asOf === undefined ? exposureNow(db, trialId, protocolVersion) : () => null
+  ])
 
   const groups = status.doseLevels.map((g) => {
     const mine = (r: GroupRow) => g.armId !== undefined ? r.arm_id === g.armId : Number(r.dose_level) === g.doseLevel
@@ -46,7 +53,8 @@ export async function trialSummary (db: Db, trialId: string, asOf?: string) {
       dltRate: g.dltRate,
       ci95: g.ci95,
       participantsByWorstGrade: worst,
-      saes: saes.filter(mine).reduce((n, r) => n + Number(r.saes), 0)
+      saes: saes.filter(mine).reduce((n, r) => n + Number(r.saes), 0),
+      exposure: exposure(g)
     }
   })
   return {
@@ -55,6 +63,26 @@ export async function trialSummary (db: Db, trialId: string, asOf?: string) {
     protocolVersion,
     groups,
     toxicity
+  }
+}
+
+/**
+ * Each group's exposure now: its participants' schedules (derived from their
+ * first administrations, in their sites' calendars) added up; null for a
+ * group the protocol plans no schedule for.
+ */
+async function exposureNow (db: Db, trialId: string, protocolVersion: number): Promise<(g: Pick<StatusDoseLevel, 'doseLevel' | 'armId'>) => GroupExposure | null> {
+  const protocol = await loadProtocol(db, trialId, protocolVersion)
+  const planned = protocol.schedule !== undefined || protocol.doseLevels.some((d) => d.schedule !== undefined) || (protocol.arms ?? []).some((a) => a.schedule !== undefined)
+  // A protocol without schedules costs the summary no read.
+  if (!planned) return () => null
+  const people = await readEngineParticipants(db, trialId)
+  const asOf = new Date().toISOString()
+  return (g) => {
+    if (scheduleFor(protocol, { doseLevel: g.doseLevel, armId: g.armId ?? null }) === undefined) return null
+    const members = people.filter((p) => g.armId !== undefined ? p.armId === g.armId : p.doseLevel === g.doseLevel)
+    // a member's own schedule exists: the group's is theirs, or the level's or protocol's under their arm's
+    return groupExposure(members.map((p) => scheduleOf(protocol, p, asOf)!))
   }
 }
 

@@ -6,16 +6,19 @@ import { findTrial, setAmendmentLimit } from '../../db/repos/trials.js'
 import type { Principal } from '../auth/roles.js'
 import { amendmentLimit } from '../domain/amendment.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
+import { isTimeZone } from '../domain/site-calendar.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { appendAudit } from './audit.js'
 import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant, type VerdictChange } from './classification.js'
 import { reevaluateStatus, statusInTransaction, type Trigger } from './status.js'
+import { loadProtocol } from './protocols.js'
 import { pipelinedTransaction } from './pipeline.js'
-import type { protocolVersionSchema, siteSchema, trialCreateBody, trialSchema } from '../schemas/trials.js'
+import type { protocolVersionSchema, siteBody, siteSchema, trialCreateBody, trialSchema } from '../schemas/trials.js'
 
-export type SiteInput = z.output<typeof siteSchema>
+export type SiteInput = z.output<typeof siteBody>
+export type SiteView = z.output<typeof siteSchema>
 export type TrialInput = z.output<typeof trialCreateBody>
 export type TrialView = z.output<typeof trialSchema>
 export type ProtocolVersionView = z.output<typeof protocolVersionSchema>
@@ -31,21 +34,26 @@ export function validateProtocol (document: unknown, extra: FieldError[] = []): 
   return (parsed as { protocol: Protocol }).protocol
 }
 
-function duplicateSites (sites: SiteInput[]): FieldError[] {
+const zoneErrors = (timeZone: string | undefined, path: string): FieldError[] =>
+  timeZone === undefined || isTimeZone(timeZone) ? [] : [{ path, message: `${timeZone} is not an IANA time zone this server knows` }]
+
+function siteErrors (sites: SiteInput[]): FieldError[] {
   const seen = new Set<string>()
   return sites.flatMap((s, i) => {
     const dup = seen.has(s.siteId)
     seen.add(s.siteId)
-    return dup ? [{ path: `/sites/${i}/siteId`, message: `duplicate siteId ${s.siteId}` }] : []
+    return [...(dup ? [{ path: `/sites/${i}/siteId`, message: `duplicate siteId ${s.siteId}` }] : []), ...zoneErrors(s.timeZone, `/sites/${i}/timeZone`)]
   })
 }
 
-async function sitesOf (db: Queryable, trialIds: string[]): Promise<Map<string, SiteInput[]>> {
+const toSiteView = (r: { siteId: string, name: string, timeZone: string }): SiteView => ({ siteId: r.siteId, name: r.name, timeZone: r.timeZone })
+
+async function sitesOf (db: Queryable, trialIds: string[]): Promise<Map<string, SiteView[]>> {
   const rows = trialIds.length === 0
     ? []
     : await db.select().from(trialSites).where(inArray(trialSites.trialId, trialIds)).orderBy(asc(trialSites.trialId), asc(trialSites.siteId))
-  const byTrial = new Map<string, SiteInput[]>()
-  for (const r of rows) byTrial.set(r.trialId, [...(byTrial.get(r.trialId) ?? []), { siteId: r.siteId, name: r.name }])
+  const byTrial = new Map<string, SiteView[]>()
+  for (const r of rows) byTrial.set(r.trialId, [...(byTrial.get(r.trialId) ?? []), toSiteView(r)])
   return byTrial
 }
 
@@ -108,7 +116,7 @@ export async function listTrials (db: Queryable, scope: string[] | null, after: 
  */
 export async function createTrial (db: Db, principal: Principal, input: TrialInput, idempotencyKey?: string): Promise<StoredResponse<TrialView>> {
   const sites = input.sites ?? []
-  validateProtocol(input.protocol, duplicateSites(sites))
+  validateProtocol(input.protocol, siteErrors(sites))
   return await pipelinedTransaction(db, async (pipeline) => await once(pipeline, {
     trialId: input.trialId,
     scope: `${principal.sub} POST /v1/trials`,
@@ -197,7 +205,9 @@ export async function amendProtocol (
   return value
 }
 
-export async function addSite (db: Db, trialId: string, principal: Principal, site: SiteInput, idempotencyKey?: string): Promise<StoredResponse<SiteInput>> {
+export async function addSite (db: Db, trialId: string, principal: Principal, site: SiteInput, idempotencyKey?: string): Promise<StoredResponse<SiteView>> {
+  const errors = zoneErrors(site.timeZone, '/timeZone')
+  if (errors.length > 0) throw unprocessable('The site is not valid', errors)
   const { value } = await clinicalWrite(db, trialId, principal, null, async (ctx) => await once(ctx, {
     trialId,
     scope: `${principal.sub} POST /v1/trials/:trialId/sites`,
@@ -206,9 +216,44 @@ export async function addSite (db: Db, trialId: string, principal: Principal, si
     const inserted = await ctx.tx.insert(trialSites).values({ trialId, ...site, createdAt: ctx.at }).onConflictDoNothing().returning()
     if (inserted.length === 0) throw conflict('site-exists', `Site ${site.siteId} already belongs to trial ${trialId}`)
     await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
-    ctx.audit({ action: 'create', entity: 'site', entityId: site.siteId, after: site })
-    return { statusCode: 201, body: site }
+    const view = toSiteView(inserted[0]!)
+    ctx.audit({ action: 'create', entity: 'site', entityId: site.siteId, after: view })
+    return { statusCode: 201, body: view }
   }))
+  return value
+}
+
+/**
+ * Moves a site to another time zone (a correction of its calendar). Its
+ * participants' DLT windows, study days and "today" move with it, so their
+ * AEs are re-classified and the status is re-evaluated. Needs the trial's
+ * version (its ETag) and a reason; returns the site and the trial's new version.
+ */
+export async function changeSiteTimeZone (
+  db: Db, trialId: string, siteId: string, principal: Principal, change: { expectedVersion: number, timeZone: string, reason: string }
+): Promise<{ site: SiteView, version: number }> {
+  const errors = zoneErrors(change.timeZone, '/timeZone')
+  if (errors.length > 0) throw unprocessable('The time zone is not valid', errors)
+  const trigger = { type: 'site_time_zone_changed', entity: 'site', entityId: siteId, change: `time zone ${change.timeZone}` }
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
+    assertCurrentVersion(change.expectedVersion, ctx.trial.version)
+    const [before] = await ctx.tx.select().from(trialSites).where(and(eq(trialSites.trialId, trialId), eq(trialSites.siteId, siteId)))
+    if (before === undefined) throw notFound('Site')
+    if (before.timeZone === change.timeZone) {
+      ctx.keepStatus()
+      return { site: toSiteView(before), version: ctx.trial.version }
+    }
+    const [row] = await ctx.tx.update(trialSites).set({ timeZone: change.timeZone })
+      .where(and(eq(trialSites.trialId, trialId), eq(trialSites.siteId, siteId))).returning()
+    await ctx.tx.update(trials).set({ version: ctx.trial.version + 1, updatedAt: ctx.at }).where(eq(trials.trialId, trialId))
+    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+    const people = await ctx.tx.select({ participantId: participants.participantId }).from(participants)
+      .where(and(eq(participants.trialId, trialId), eq(participants.siteId, siteId)))
+    for (const p of people) await reclassifyParticipant(ctx, trialId, p.participantId, protocol, ctx.trial.protocolVersion, ctx.at)
+    const site = toSiteView(row!)
+    ctx.audit({ action: 'update', entity: 'site', entityId: siteId, before: toSiteView(before), after: site, reason: change.reason })
+    return { site, version: ctx.trial.version + 1 }
+  })
   return value
 }
 

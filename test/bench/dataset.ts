@@ -17,7 +17,7 @@ import type { Sql } from 'postgres'
 import { uuidv7 } from 'uuidv7'
 import { classifyAe } from '../../src/domain/dlt.js'
 import { parseProtocol, type Attribution, type Protocol } from '../../src/domain/protocol.js'
-import { nct07295067 as seedTrial } from '../helpers/wave1-seeds.js'
+import { nct07295067 as seedTrial } from '../helpers/reference-trials.js'
 import { SITES, type Api } from './api.js'
 import { BASELINE_TRIAL, DAY_MS, dayOf, drawAe, pickInt, random, todayMs } from './workload.js'
 

@@ -46,7 +46,7 @@ const PATIENT = '1c0e3a11-2b4d-5e6f-8a9b-0c1d2e3f4a5b'
 const SUBJECT = '2d1f4b22-3c5e-5f70-9bac-1d2e3f4a5b6c'
 const refs = { study: STUDY, patient: PATIENT }
 const participant = {
-  patientUuid: PATIENT, subjectUuid: SUBJECT, studyUuid: STUDY, trialId: 'NCT07295067', participantId: '001-0003', doseLevel: 2, armId: null, withdrawn: false
+  patientUuid: PATIENT, subjectUuid: SUBJECT, studyUuid: STUDY, trialId: 'NCT07295067', participantId: '001-0003', doseLevel: 2, armId: null, withdrawn: false, treatmentEnded: false
 }
 
 t.test('severity from the CTCAE grade and the NCI grade concepts', async t => {
@@ -155,7 +155,11 @@ t.test('ResearchStudy, Patient and ResearchSubject stubs', async t => {
     assignedArm: 'dose level 2'
   })
   t.match(researchSubjectResource({ ...participant, armId: 'high', withdrawn: true }), { status: 'withdrawn', assignedArm: 'high' })
-  for (const r of [study, patient, subject]) t.same(fhirSchemaErrors(r), [], `${r.resourceType} valid against the FHIR R4 JSON schema`)
+  // Ending treatment is not withdrawal: the subject stays on study, in follow-up (R4 ResearchSubject status 'follow-up').
+  const followUp = researchSubjectResource({ ...participant, treatmentEnded: true })
+  t.match(followUp, { status: 'follow-up' })
+  t.match(researchSubjectResource({ ...participant, treatmentEnded: true, withdrawn: true }), { status: 'withdrawn' }, 'a withdrawal outranks it')
+  for (const r of [study, patient, subject, followUp]) t.same(fhirSchemaErrors(r), [], `${r.resourceType} valid against the FHIR R4 JSON schema`)
 })
 
 t.test('a collection Bundle written in pieces is one valid Bundle whose references resolve inside it', async t => {

@@ -2,8 +2,9 @@ import t from 'tap'
 import { parse } from 'csv-parse/sync'
 import {
   ACN_TERMS, AEOUT, AEREL, AE_VARIABLES, SUPPAE_VARIABLES, actionTaken, aeRow, csvField, csvRecord, gradeRecords, inOrder,
-  studyDay, subjectRows, suppaeRows, usubjid, utcDate, type AeSnapshot
+  studyDay, subjectRows, suppaeRows, usubjid, type AeSnapshot
 } from '../../src/domain/sdtm.js'
+import { localDate } from '../../src/domain/site-calendar.js'
 import { ACN, NY, OUT, SDTMIG_33_AE, SDTMIG_33_SUPP, columnProblems, valueProblems } from '../helpers/sdtmig-ae.js'
 
 const ae = (over: Partial<AeSnapshot> = {}): AeSnapshot => ({
@@ -61,7 +62,8 @@ t.test('study day (SDTMIG v3.3 4.4.4): reference date is day 1, the day before i
   t.equal(studyDay('2024-03-01', '2024-02-27'), 4, 'across February 29 of a leap year')
   t.equal(studyDay(null, '2025-01-06'), null)
   t.equal(studyDay('2025-01-06', null), null, 'never dosed: no reference date')
-  t.equal(utcDate('2025-01-06T23:30:00-05:00'), '2025-01-07', 'RFSTDTC date is the UTC date of the first administration')
+  t.equal(localDate('2025-01-06T23:30:00-05:00'), '2025-01-07', 'RFSTDTC at a UTC site is the UTC date of the first administration')
+  t.equal(localDate('2025-01-06T23:30:00Z', 'Asia/Shanghai'), '2025-01-07', 'and the local date at a site elsewhere')
 })
 
 t.test('one record per grade: the last version of each run at one grade; collapsed: the latest at the worst grade', async t => {

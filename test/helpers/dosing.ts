@@ -1,6 +1,6 @@
 import type { App } from '../../src/app.js'
 import type { ProtocolInput } from '../../src/domain/protocol.js'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from './reference-trials.js'
 import { bearer } from './build.js'
 import { daysAgo, SEED_SITE } from './fixtures.js'
 

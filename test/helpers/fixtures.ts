@@ -1,6 +1,6 @@
 import type { App } from '../../src/app.js'
 import type { ProtocolInput } from '../../src/domain/protocol.js'
-import { nct07295067 } from './wave1-seeds.js'
+import { nct07295067 } from './reference-trials.js'
 import { bearer } from './build.js'
 
 // Test data made through the public API, as a client would make it.

@@ -3,7 +3,7 @@ import { PgTable } from 'drizzle-orm/pg-core'
 import * as schema from '../../db/schema.js'
 import type { App } from '../../src/app.js'
 import type { ProtocolInput } from '../../src/domain/protocol.js'
-import { nct07295067 } from './wave1-seeds.js'
+import { nct07295067 } from './reference-trials.js'
 import { bearer } from './build.js'
 
 // Shared by the security tests: a trial with two sites and records at each,

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { and, asc, eq } from 'drizzle-orm'
 import { adjudications, adverseEvents, adverseEventVersions, auditLog } from '../../db/schema.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { verifyChain } from '../../src/services/audit.js'
 import type { AePatchInput } from '../../src/services/adverse-events.js'
 import { AE_PATCH_META, aePatchBody } from '../../src/schemas/adverse-events.js'

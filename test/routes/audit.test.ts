@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import { auditLog } from '../../db/schema.js'
 import { build, bearer } from '../helpers/build.js'
 import type { App } from '../../src/app.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 
 const admin = bearer('admin')
 

@@ -5,7 +5,7 @@
 // rules; adjudications reopen when the facts they judged change; amendments
 // apply forward unless re-classification is asked for.
 import t from 'tap'
-import nct07295067 from '../../seeds/trials/NCT07295067.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, reportAe } from '../helpers/fixtures.js'
 

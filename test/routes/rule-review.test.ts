@@ -2,7 +2,7 @@
 // holds the trial until a DMC decision signed on a status that shows the
 // firing, and the decision table names where each rate rule acts.
 import t from 'tap'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import type { ProtocolInput } from '../../src/domain/protocol.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'

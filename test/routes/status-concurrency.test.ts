@@ -4,7 +4,7 @@ import { auditLog, decisions } from '../../db/schema.js'
 import { openDatabase } from '../../db/client.js'
 import { buildApp, type App } from '../../src/app.js'
 import type { ProtocolInput } from '../../src/domain/protocol.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe } from '../helpers/fixtures.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { parseProtocol, type ProtocolInput } from '../../src/domain/protocol.js'
 import { evaluateStatus } from '../../src/domain/status.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'

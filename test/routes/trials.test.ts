@@ -2,7 +2,7 @@ import t from 'tap'
 import { administrations, auditLog, participants, protocolVersions, trials, trialSites } from '../../db/schema.js'
 import { build, bearer } from '../helpers/build.js'
 import type { App } from '../../src/app.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 
 const admin = bearer('admin')
 const SITE = { siteId: 'site-a', name: 'Site A' }
@@ -220,7 +220,7 @@ t.test('sites: add, duplicate 409, unknown trial 404', async (t) => {
   await create(app, 'SITE-1')
   const res = await app.inject({ method: 'POST', url: '/v1/trials/SITE-1/sites', headers: admin, payload: { siteId: 'site-b', name: 'Site B' } })
   t.equal(res.statusCode, 201)
-  t.same(res.json(), { siteId: 'site-b', name: 'Site B' })
+  t.same(res.json(), { siteId: 'site-b', name: 'Site B', timeZone: 'UTC' }, 'a site without a time zone keeps the UTC calendar')
   const trial = await app.inject({ method: 'GET', url: '/v1/trials/SITE-1', headers: admin })
   t.match(trial.json(), { version: 2, sites: [SITE, { siteId: 'site-b', name: 'Site B' }] })
   const before = await counts(app)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { get } from 'node:http'
 import { createSigner } from 'fast-jwt'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { bearer, build, signToken } from '../helpers/build.js'
 import { aeBody, rowCounts, SITE_A, SITE_B, twoSiteTrial } from '../helpers/security.js'
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js'
 import { bearer, TEST_SECRET } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
 import { aeBody } from '../helpers/security.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 
 // db/roles.sql: the service runs as a role that cannot change the schema,
 // delete rows, or rewrite the audit trail. On PostgreSQL (TEST_DATABASE_URL)

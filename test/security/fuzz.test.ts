@@ -5,7 +5,7 @@ import { getTableName, sql } from 'drizzle-orm'
 import { rows } from '../../db/client.js'
 import { trials } from '../../db/schema.js'
 import { verifyChain } from '../../src/services/audit.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { bearer, build, signToken } from '../helpers/build.js'
 import { aeBody, SITE_A, SITE_B, TABLES, twoSiteTrial } from '../helpers/security.js'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
 import { ROLES, type Role } from '../../src/auth/roles.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { bearer, build } from '../helpers/build.js'
 import { rowCounts, SITE_A, SITE_B, twoSiteTrial, type TwoSiteTrial } from '../helpers/security.js'
 
@@ -56,6 +56,7 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /v1/trials/:trialId/protocol/versions': { roles: ALL, probe: read((w) => `${trial(w)}/protocol/versions`), allowed: 200 },
   'GET /v1/trials/:trialId/protocol/versions/:version': { roles: ALL, probe: read((w) => `${trial(w)}/protocol/versions/1`), allowed: 200 },
   'POST /v1/trials/:trialId/sites': { roles: ['admin'], probe: empty((w) => `${trial(w)}/sites`), allowed: 422 },
+  'PATCH /v1/trials/:trialId/sites/:siteId': { roles: ['admin'], probe: empty((w) => `${trial(w)}/sites/${SITE_A}`, IF_MATCH), allowed: 422 },
   'POST /v1/trials/:trialId/participants': { roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/participants`), allowed: 422 },
   'GET /v1/trials/:trialId/participants': { roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/participants`), allowed: 200 },
   'GET /v1/trials/:trialId/participants/:participantId': { roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/participants/${w.participantA}`), allowed: 200 },
@@ -64,6 +65,13 @@ const EXPECTED: Record<string, Expectation> = {
   },
   'POST /v1/trials/:trialId/participants/:participantId/administrations': {
     roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/participants/${w.participantA}/administrations`), allowed: 422
+  },
+  'POST /v1/trials/:trialId/participants/:participantId/end-treatment': {
+    roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/participants/${w.participantA}/end-treatment`, IF_MATCH), allowed: 422
+  },
+  // As adjudications: the clinical confirmation that every AE of the DLT period is entered.
+  'POST /v1/trials/:trialId/participants/:participantId/dlt-assessment': {
+    roles: ['investigator', 'safety_monitor', 'admin'], participantLevel: true, probe: empty((w) => `${trial(w)}/participants/${w.participantA}/dlt-assessment`), allowed: 422
   },
   'GET /v1/trials/:trialId/participants/:participantId/administrations': {
     roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/participants/${w.participantA}/administrations`), allowed: 200
@@ -176,6 +184,13 @@ const CROSS_SITE: Record<string, { probe: (w: TwoSiteTrial) => Probe, status: nu
     probe: (w) => ({ url: `${trial(w)}/participants/${w.participantB}/administrations`, payload: { administeredAt: '2025-01-07T09:00:00Z', doseLevel: 1 } }), status: 404
   },
   'GET /v1/trials/:trialId/participants/:participantId/administrations': { probe: read((w) => `${trial(w)}/participants/${w.participantB}/administrations`), status: 404 },
+  'POST /v1/trials/:trialId/participants/:participantId/end-treatment': {
+    probe: (w) => ({ url: `${trial(w)}/participants/${w.participantB}/end-treatment`, headers: IF_MATCH, payload: { treatmentEndedAt: '2025-01-10T09:00:00Z', reason: 'toxicity' } }),
+    status: 404
+  },
+  'POST /v1/trials/:trialId/participants/:participantId/dlt-assessment': {
+    probe: (w) => ({ url: `${trial(w)}/participants/${w.participantB}/dlt-assessment`, payload: { allAdverseEventsEntered: true } }), status: 404
+  },
   'POST /v1/trials/:trialId/adverse-events': {
     probe: (w) => ({ url: `${trial(w)}/adverse-events`, payload: { participantId: w.participantB, term: 'Fatigue', grade: 1, onsetDate: '2025-01-08', serious: false, attribution: 'unrelated' } }),
     status: 404

@@ -1,4 +1,4 @@
-// Existing deployments move forward (issue #16): a database holding the first-wave seeds gets the
+// Existing deployments move forward (issue #16): a database holding the seeds as first configured gets the
 // re-modelled seeds as a protocol amendment (version 2 with its reason), never by rewriting version 1.
 // Its own file: protocol versions are cached per process by (trial, version) (services/protocols.ts),
 // so the seed trials' version 1 must not have been read from another test database in this process.
@@ -10,7 +10,7 @@ import { loadSeeds } from '../../seeds/load.js'
 import seeds from '../../seeds/trials/index.js'
 import { TEST_SECRET, signToken } from '../helpers/build.js'
 import { freshDatabase } from '../helpers/database.js'
-import { wave1Seeds } from '../helpers/wave1-seeds.js'
+import { referenceTrials } from '../helpers/reference-trials.js'
 
 const admin = { authorization: `Bearer ${signToken('admin')}` }
 
@@ -19,7 +19,7 @@ async function counts (app: App) {
   return { trials: a, protocolVersions: b, participants: c, audit: d }
 }
 
-t.test('a database holding the first-wave seeds gets the re-modelled ones as one amendment each, never a rewrite of version 1', async (t) => {
+t.test('a database holding the seeds as first configured gets the re-modelled ones as one amendment each, never a rewrite of version 1', async (t) => {
   const { database, drop } = await freshDatabase()
   const app = await buildApp(loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false' }), { database, logLevel: 'silent' })
   await app.ready()
@@ -27,7 +27,7 @@ t.test('a database holding the first-wave seeds gets the re-modelled ones as one
     await app.close()
     await drop()
   })
-  t.same((await loadSeeds(app.db, wave1Seeds)).created.length, 5)
+  t.same((await loadSeeds(app.db, referenceTrials)).created.length, 5)
   // A deployment that already enrolled into NCT07101484's mid group while it was configured as parallel arms.
   const enrolled = await app.inject({
     method: 'POST',
@@ -39,10 +39,10 @@ t.test('a database holding the first-wave seeds gets the re-modelled ones as one
 
   t.same(await loadSeeds(app.db), { created: [], amended: seeds.map((s) => s.trialId) })
   for (const seed of seeds) {
-    const first = wave1Seeds.find((s) => s.trialId === seed.trialId)!
+    const first = referenceTrials.find((s) => s.trialId === seed.trialId)!
     const versions = (await app.inject({ method: 'GET', url: `/v1/trials/${seed.trialId}/protocol/versions`, headers: admin })).json().items
     t.equal(versions.length, 2, `${seed.trialId}: one amendment`)
-    t.same(versions[0].protocol, first.protocol, `${seed.trialId}: version 1 is the first-wave seed, unchanged`)
+    t.same(versions[0].protocol, first.protocol, `${seed.trialId}: version 1 is the seed as first configured, unchanged`)
     t.same(versions[1].protocol, seed.protocol, `${seed.trialId}: version 2 is the re-modelled seed`)
     t.ok(versions[1].reason.startsWith('seed configuration revised: ') && versions[1].reason.endsWith(`(${seed.revision!})`), `${seed.trialId}: the reason says what changed and why`)
     t.equal(versions[1].createdBy, 'seed')

@@ -10,7 +10,7 @@ import type { DltDefinition } from '../../src/domain/protocol.js'
 import { loadProtocol } from '../../src/services/protocols.js'
 import { pipelinedTransaction } from '../../src/services/pipeline.js'
 import { dependsOnOtherAes, EMPTY_SUMMARY, reclassifyParticipant, withVerdict } from '../../src/services/classification.js'
-import { nct07295067 } from '../helpers/wave1-seeds.js'
+import { nct07295067 } from '../helpers/reference-trials.js'
 import { build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'
 

@@ -1,4 +1,4 @@
-// The seed trials as the first wave configured them (test/fixtures/seeds-wave1.json),
+// The seed trials as first configured, before their records were re-read (test/fixtures/reference-trials.json),
 // frozen: a plain 3+3 (NCT07295067: DLT window of 14 days from the first
 // administration, no exposure or assessment requirement) and a parallel-arm
 // trial with a level-0 control (NCT07101484, design 'none'), for the tests that
@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs'
 import type { TrialSeed } from '../../seeds/trials/index.js'
 
-export const wave1Seeds = JSON.parse(readFileSync(new URL('../fixtures/seeds-wave1.json', import.meta.url), 'utf8')) as TrialSeed[]
+export const referenceTrials = JSON.parse(readFileSync(new URL('../fixtures/reference-trials.json', import.meta.url), 'utf8')) as TrialSeed[]
 
-const seed = (trialId: string): TrialSeed => wave1Seeds.find((s) => s.trialId === trialId)!
+const seed = (trialId: string): TrialSeed => referenceTrials.find((s) => s.trialId === trialId)!
 
 export const nct07295067 = seed('NCT07295067')
 export const nct07101484 = seed('NCT07101484')
