@@ -58,7 +58,9 @@ export function gateEnrolment (ctx: GateContext, target: { doseLevel: number, ar
   if (status.state !== 'go') {
     return decide(ctx, refuse('dose-level-closed', `Enrolment is closed: the trial status is "${status.state}" (${status.decision.reasons.join('; ')})`))
   }
-  const row = status.doseLevels.find((d) => target.armId !== null ? d.armId === target.armId : d.doseLevel === target.doseLevel)
+  // An escalation design counts by dose level even where arms name the groups (sequential arms): the arm's level decides.
+  const byArm = target.armId !== null && status.doseLevels.some((d) => d.armId !== undefined)
+  const row = status.doseLevels.find((d) => byArm ? d.armId === target.armId : d.doseLevel === target.doseLevel)
   const open = row !== undefined && row.open && row.capacity !== 0
   return decide(ctx, open ? null : refuse('dose-level-closed', `${where} is not open for enrolment under the current decision (${why(ctx)})`))
 }

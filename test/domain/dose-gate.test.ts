@@ -96,6 +96,9 @@ t.test('refusals say why', async (t) => {
   const ctx = (status: Status, dmc: GateContext['dmc'] = null): GateContext => ({ status, dmc, role: 'edc' })
   t.match(gateEnrolment(ctx(go), { doseLevel: 4, armId: null }), { reason: 'dose level 4 is not open for enrolment under the current decision (escalate, next dose level 3)' })
   t.match(gateEnrolment(ctx(arms), { doseLevel: 1, armId: 'high' }), { reason: /^arm high is not open/ })
+  // Sequential arms under an escalation design (NCT07101484): the status counts by level, so the arm's level decides.
+  t.match(gateEnrolment(ctx(go), { doseLevel: 3, armId: 'high' }), { allowed: true })
+  t.match(gateEnrolment(ctx(go), { doseLevel: 4, armId: 'higher' }), { reason: /^arm higher is not open/ })
   t.match(gateEnrolment(ctx(hold), { doseLevel: 3, armId: null }), { reason: 'Enrolment is closed: the trial status is "hold" (wait)' })
   t.match(gateAdministration(ctx(hold), { participantLevel: 2, doseLevel: 4, sentinel: null }),
     { reason: 'a dose at level 4 for a participant enrolled at level 2 is a dose modification, refused while the trial status is "hold"' })
