@@ -1,12 +1,13 @@
 import { participants } from '../schema.js'
 import type { Queryable } from '../client.js'
 import { constantText, selectRows, statement, updateRows } from '../statements.js'
+import type { DltSummary } from '../../src/domain/dlt.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'
 import type { OpenQuery } from '../../src/domain/status.js'
 import type { Write } from './writes.js'
 
 /** A participant as the AE write path needs it: its site, dose, dates and DLT summary, whatever its site (the caller checks scope). */
-export interface ParticipantState {
+export type ParticipantState = DltSummary & {
   siteId: string
   doseLevel: number
   armId: string | null
@@ -17,13 +18,6 @@ export interface ParticipantState {
   timeZone: string
   /** when the latest DLT assessment was recorded; null when none was */
   dltAssessedAt: string | null
-  dltCount: number
-  pendingDltCount: number
-  pendingDltUntil: string | null
-  worstGrade: number | null
-  termWorst: Record<string, number>
-  saeCount: number
-  openQueries: OpenQuery[]
 }
 
 export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {

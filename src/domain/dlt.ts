@@ -39,6 +39,7 @@
 // explicit false fails a qualifier. A related (possible, probable, definite)
 // grade 5 in the window is a DLT whatever the qualifiers, exclusions and
 // inclusions say: a DMC does not dismiss a treatment-related death.
+import type { OpenQuery } from './status.js'
 import type { Attribution, DltCriteria, DltDefinition, Schedule } from './protocol.js'
 import { courseLastDay, participantSchedule } from './schedule.js'
 import { dateOf, dayNumber, localDate, startOfLocalDay } from './site-calendar.js'
@@ -319,4 +320,18 @@ export function classifyAe (def: DltDefinition, ae: AeFacts, ctx: DltContext): D
   return {
     isDlt: ae.adjudication.isDlt, pending: false, verdict: ae.adjudication.isDlt ? 'dlt' : 'not_dlt', missing: [], reasons, computed, adjudicated: true, pendingUntil
   }
+}
+
+/** What a participant's row keeps current from the classifications of its live AEs. */
+export interface DltSummary {
+  dltCount: number
+  pendingDltCount: number
+  /** the earliest instant elapsed time settles one of the pending verdicts */
+  pendingDltUntil: string | null
+  worstGrade: number | null
+  /** worst grade per MedDRA code: the diff base for toxicity_counts */
+  termWorst: Record<string, number>
+  saeCount: number
+  /** of the pending verdicts, those that need information from the site (in the order folded) */
+  openQueries: OpenQuery[]
 }

@@ -5,10 +5,10 @@ import { addToxicityCounts } from '../../db/repos/summary.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Queryable } from '../../db/client.js'
 import type { Pipeline } from './pipeline.js'
-import { classifyAe, type AeFacts, type DltClassification, type DltContext, type DltVerdict } from '../domain/dlt.js'
+import type { OpenQuery } from '../domain/status.js'
+import { classifyAe, type AeFacts, type DltClassification, type DltContext, type DltSummary, type DltVerdict } from '../domain/dlt.js'
 import type { Attribution, DltDefinition, Protocol } from '../domain/protocol.js'
 import { scheduleFor } from '../domain/schedule.js'
-import type { OpenQuery } from '../domain/status.js'
 import { isSafetySignal } from '../domain/stopping-rules.js'
 import { loadProtocol } from './protocols.js'
 
@@ -31,20 +31,6 @@ export const aeFacts = (row: AeRow): AeFacts => ({
     ? null
     : { isDlt: row.dltAdjudicated, reason: row.dltAdjudicationReason ?? 'adjudicated', ...(row.dltAdjudicationFacts === null ? {} : { facts: row.dltAdjudicationFacts }) }
 })
-
-/** What a participant's row keeps current from the classifications of its live AEs. */
-export interface DltSummary {
-  dltCount: number
-  pendingDltCount: number
-  /** the earliest instant elapsed time settles one of the pending verdicts */
-  pendingDltUntil: string | null
-  worstGrade: number | null
-  /** worst grade per MedDRA code: the diff base for toxicity_counts */
-  termWorst: Record<string, number>
-  saeCount: number
-  /** of the pending verdicts, those that need information from the site (in the order folded) */
-  openQueries: OpenQuery[]
-}
 
 export const EMPTY_SUMMARY: DltSummary = {
   dltCount: 0, pendingDltCount: 0, pendingDltUntil: null, worstGrade: null, termWorst: {}, saeCount: 0, openQueries: []

@@ -292,12 +292,7 @@ export async function withdrawParticipant (
     const p = await participantInScope(ctx.tx, trialId, participantId, principal)
     assertCurrentVersion(change.expectedVersion, p.version)
     if (p.status !== 'enrolled') throw conflict('participant-not-enrolled', `Participant ${participantId} is already ${p.status}`)
-    const errors: FieldError[] = []
-    if (localDate(change.withdrawnAt, p.timeZone) < p.enrolledOn) errors.push({ path: '/withdrawnAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
-    if (p.lastAdministrationAt !== null && Date.parse(change.withdrawnAt) < Date.parse(p.lastAdministrationAt)) {
-      errors.push({ path: '/withdrawnAt', message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
-    }
-    if (inFuture(change.withdrawnAt, ctx.at)) errors.push({ path: '/withdrawnAt', message: 'in the future' })
+    const errors = afterDosingErrors('/withdrawnAt', change.withdrawnAt, p, ctx.at)
     if (errors.length > 0) throw unprocessable('The withdrawal is not valid', errors)
     const [row] = await ctx.tx.update(participants).set({
       status: 'withdrawn',
@@ -312,6 +307,19 @@ export async function withdrawParticipant (
     return view
   })
   return value
+}
+
+/** What makes an instant that ends dosing (a withdrawal, the end of treatment) impossible for this participant. */
+function afterDosingErrors (
+  path: string, at: string, p: { enrolledOn: string, timeZone: string, lastAdministrationAt: string | null }, now: string
+): FieldError[] {
+  const errors: FieldError[] = []
+  if (localDate(at, p.timeZone) < p.enrolledOn) errors.push({ path, message: `before the participant's enrolment on ${p.enrolledOn}` })
+  if (p.lastAdministrationAt !== null && Date.parse(at) < Date.parse(p.lastAdministrationAt)) {
+    errors.push({ path, message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
+  }
+  if (inFuture(at, now)) errors.push({ path, message: 'in the future' })
+  return errors
 }
 
 /**
@@ -331,14 +339,7 @@ export async function endTreatment (
     if (p.treatmentEndedAt !== null) {
       throw conflict('treatment-ended', `Participant ${participantId}'s treatment ended at ${toInstant(p.treatmentEndedAt)}`)
     }
-    const errors: FieldError[] = []
-    if (localDate(change.treatmentEndedAt, p.timeZone) < p.enrolledOn) {
-      errors.push({ path: '/treatmentEndedAt', message: `before the participant's enrolment on ${p.enrolledOn}` })
-    }
-    if (p.lastAdministrationAt !== null && Date.parse(change.treatmentEndedAt) < Date.parse(p.lastAdministrationAt)) {
-      errors.push({ path: '/treatmentEndedAt', message: `before the participant's last administration at ${toInstant(p.lastAdministrationAt)}` })
-    }
-    if (inFuture(change.treatmentEndedAt, ctx.at)) errors.push({ path: '/treatmentEndedAt', message: 'in the future' })
+    const errors = afterDosingErrors('/treatmentEndedAt', change.treatmentEndedAt, p, ctx.at)
     if (errors.length > 0) throw unprocessable('The end of treatment is not valid', errors)
     const [row] = await ctx.tx.update(participants).set({
       treatmentEndedAt: change.treatmentEndedAt,
