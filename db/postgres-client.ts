@@ -137,8 +137,9 @@ export function sessionPool (url: string, size: number): SessionPool {
   })
   const renew = (session: Session) => {
     if (!session.broken) return
-    // Ends the old client's sockets and fails whatever it still held.
-    session.sql.end({ timeout: 0 }).catch(() => {})
+    // Ends the old client gracefully: a forced end (a timeout) terminates its connection and rejects
+    // postgres-js's own internal queries on it (CONNECTION_DESTROYED), which nothing can catch.
+    session.sql.end().catch(() => {})
     session.broken = false
     connect(session)
   }
