@@ -120,7 +120,7 @@ const AE_COLUMNS = [
   'trial_id', 'ae_id', 'participant_id', 'site_id', 'dose_level', 'version', 'ctcae_version', 'meddra_code', 'term', 'soc',
   'grade', 'onset_date', 'resolved_date', 'serious', 'seriousness_criteria', 'attribution', 'clinical_symptoms',
   'required_medical_treatment', 'outcome', 'aware_at', 'dlt_computed', 'dlt_pending', 'dlt_reasons', 'dlt_pending_until',
-  'dlt_protocol_version', 'is_dlt', 'created_by', 'created_at', 'updated_at'
+  'dlt_protocol_version', 'is_dlt', 'dlt_verdict', 'dlt_grade', 'created_by', 'created_at', 'updated_at'
 ]
 
 /** Every AE of every bulk participant, classified; updates the participants' DLT facts as it goes. */
@@ -163,7 +163,7 @@ async function * aeLines (people: BulkParticipant[], protocol: Protocol, rand: (
         p.trialId, aeId, p.participantId, p.siteId, p.doseLevel, 1, '5.0', d.entry.meddraCode, d.entry.term, d.entry.soc,
         d.grade, onsetDate, resolvedDate, false, '[]', d.attribution, d.clinicalSymptoms, d.requiredMedicalTreatment,
         resolvedDate === null ? 'not_recovered' : 'recovered', aware, verdict.computed.isDlt, false, JSON.stringify(verdict.reasons),
-        null, 1, verdict.isDlt, 'bench-bulk', aware, aware
+        null, 1, verdict.isDlt, verdict.verdict, d.grade, 'bench-bulk', aware, aware
       ])
       if (++n % 2000 === 0) {
         yield chunk
