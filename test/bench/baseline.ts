@@ -69,6 +69,8 @@ function baselineRow (b: InsertBody) {
     dlt_protocol_version: 1,
     dlt_adjudicated: null,
     is_dlt: false,
+    dlt_verdict: 'not_dlt',
+    dlt_grade: b.grade,
     nullified_at: null,
     nullify_reason: null,
     created_by: 'baseline',
