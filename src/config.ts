@@ -33,26 +33,31 @@ export const configSchema = z.object({
   SSE_MAX_PER_INSTANCE: wholeNumber(1, 1_000_000, 1000),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
+}).superRefine((config, ctx) => {
+  // Checked here, before the database is opened or migrated: a server without
+  // a way to verify tokens must not get as far as writing anything.
+  if (config.DATABASE_URL !== undefined && config.JWT_SECRET === undefined && config.JWKS_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when DATABASE_URL is set (or set JWKS_URL)' })
+  }
 })
 
 export type Config = z.output<typeof configSchema>
 
 export class ConfigError extends Error {}
 
-/** Parses the environment; throws ConfigError with one line naming the first bad variable. */
+/** Parses the environment; throws ConfigError with one line per bad variable, naming it. */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   const result = configSchema.safeParse(present)
   if (!result.success) {
-    const issue = result.error.issues[0]!
-    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(result.error.issues.map((issue) => `Invalid configuration: ${issue.path.join('.')}: ${issue.message}`).join('\n'))
   }
   return result.data
 }
 
 export const isEmbedded = (config: Config): boolean => config.DATABASE_URL === undefined
 
-/** For entry points: the configuration, or exit 1 after one line naming the bad variable. */
+/** For entry points: the configuration, or exit 1 after one line per bad variable. */
 export function loadConfigOrExit (): Config {
   try {
     return loadConfig()

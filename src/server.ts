@@ -1,13 +1,14 @@
 import closeWithGrace from 'close-with-grace'
-import { loadConfigOrExit } from './config.js'
+import { ConfigError, loadConfigOrExit } from './config.js'
+import { ROLES } from './auth/roles.js'
 import { buildApp } from './app.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
 
 const config = loadConfigOrExit()
 
 const app = await buildApp(config).catch((error: unknown) => {
-  // Another process owns the embedded data directory: one line, not a stack trace.
-  if (!(error instanceof DataDirLockedError)) throw error
+  // A database that cannot be opened, or another process owning the embedded data directory: one line, not a stack trace.
+  if (!(error instanceof DataDirLockedError) && !(error instanceof ConfigError)) throw error
   process.stderr.write(error.message + '\n')
   process.exit(1)
 })
@@ -25,3 +26,12 @@ try {
   app.log.fatal({ err: error }, 'could not start listening')
   process.exit(1)
 }
+// The first things a newcomer needs: where the API and its documentation are, and how to get a token.
+const address = app.server.address()
+const base = typeof address === 'object' && address !== null
+  ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+  : String(address)
+app.log.info({ api: `${base}/v1`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, `API at ${base}/v1, documentation at ${base}/docs`)
+app.log.info(config.JWKS_URL === undefined
+  ? `a token for the API: npm run --silent token -- --role ROLE (${ROLES.join(', ')}; see README)`
+  : `tokens: from the identity provider whose keys are at ${config.JWKS_URL}`)

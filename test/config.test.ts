@@ -23,3 +23,17 @@ t.test('a bad value is one line naming the variable', async (t) => {
 t.test('empty variables count as unset', async (t) => {
   t.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT, 3000)
 })
+
+t.test('a server database without a way to verify tokens is refused before anything is opened', async (t) => {
+  t.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/x' }), {
+    constructor: ConfigError,
+    message: 'Invalid configuration: JWT_SECRET: required when DATABASE_URL is set (or set JWKS_URL)'
+  })
+  t.ok(loadConfig({ DATABASE_URL: 'postgres://db/x', JWKS_URL: 'https://idp.example/jwks' }), 'an identity provider verifies them')
+})
+
+t.test('every bad variable is reported, one line each', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), {
+    message: /^Invalid configuration: PORT: .*\nInvalid configuration: LOG_LEVEL: .*$/
+  })
+})

@@ -1,27 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { readMigrationFiles } from 'drizzle-orm/migrator'
-import { drizzle } from 'drizzle-orm/pglite'
+import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
-import { openDatabase, type Database, type DatabaseOptions, type Db } from '../../db/client.js'
-import { migrate, migrationsFolder } from '../../db/migrate.js'
-import * as schema from '../../db/schema.js'
+import { openDatabase, type Database, type DatabaseOptions } from '../../db/client.js'
+import { migrate } from '../../db/migrate.js'
+import { migratedSnapshot, migrationsKey } from '../../db/pglite-snapshot.js'
 
-// Starting an empty database and migrating it costs most of an HTTP test
-// file's time (PGlite's initdb alone takes seconds), so it is done once per
-// set of migrations: every file then starts from a copy of a migrated one.
-// The app still runs its migrations at start (MIGRATE_ON_START), which find
-// nothing left to apply, as on any restart.
-
-// The package does not export its package.json: read it beside its entry point (dist/).
-const pgliteVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')) as { version: string }).version
-const migrationsKey = (extra: string) => createHash('sha256')
-  .update(readMigrationFiles({ migrationsFolder }).map(m => `${m.folderMillis}:${m.hash}`).join('\n') + extra)
-  .digest('hex').slice(0, 16)
+// Every PGlite test database starts from a copy of a migrated data directory
+// (db/pglite-snapshot.ts), every PostgreSQL one from a migrated template.
 
 /**
  * A fresh, migrated database for one test file: in-memory PGlite by default,
@@ -31,7 +15,7 @@ const migrationsKey = (extra: string) => createHash('sha256')
 export async function freshDatabase (options: Pick<DatabaseOptions, 'logQuery'> = {}): Promise<{ database: Database, url: string | undefined, drop: () => Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_URL
   if (adminUrl === undefined || adminUrl === '') {
-    const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteSnapshot(), ...options })
+    const database = await openDatabase({ dataDir: 'memory://', loadDataDir: await migratedSnapshot(), ...options })
     return { database, url: undefined, drop: async () => { await database.close() } }
   }
   const name = `dlt_test_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -55,32 +39,6 @@ const withDatabase = (adminUrl: string, name: string): string => {
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
   return url.toString()
-}
-
-/**
- * The data directory of a migrated PGlite, as dumpDataDir writes it: made by
- * the first file that needs it and kept in the temporary directory under a
- * name keyed by the migrations and the PGlite version. Written then renamed,
- * so a file running in parallel never reads half of it (at worst two build it).
- */
-async function pgliteSnapshot (): Promise<Blob> {
-  const path = join(tmpdir(), `dlt-test-pglite-${migrationsKey(pgliteVersion)}.tar`)
-  try {
-    return new Blob([await readFile(path)])
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
-  const client = await PGlite.create('memory://')
-  try {
-    await migrate(drizzle({ client, schema }) as unknown as Db)
-    const dump = await client.dumpDataDir('none')
-    const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
-    await writeFile(partial, Buffer.from(await dump.arrayBuffer()))
-    await rename(partial, path)
-    return dump
-  } finally {
-    await client.close()
-  }
 }
 
 // Any session-level advisory lock key, distinct from the migrations' own.
