@@ -20,7 +20,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, guardedJsonParser(app))
 
   app.post('/v1/trials/:trialId/adverse-events', {
-    config: { access: WRITERS },
+    config: { access: WRITERS, sends: ['etag', 'location'] },
     schema: {
       operationId: 'createAdverseEvent',
       summary: 'Report an adverse event',
@@ -61,7 +61,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/trials/:trialId/adverse-events/:aeId', {
-    config: { access: READERS },
+    config: { access: READERS, sends: ['etag'] },
     schema: {
       operationId: 'getAdverseEvent',
       summary: 'One adverse event',
@@ -76,7 +76,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.patch('/v1/trials/:trialId/adverse-events/:aeId', {
-    config: { access: WRITERS },
+    config: { access: WRITERS, sends: ['etag'] },
     schema: {
       operationId: 'patchAdverseEvent',
       summary: 'Follow up an adverse event (JSON Merge Patch)',
@@ -112,7 +112,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.post('/v1/trials/:trialId/adverse-events/:aeId/nullify', {
-    config: { access: WRITERS },
+    config: { access: WRITERS, sends: ['etag'] },
     schema: {
       operationId: 'nullifyAdverseEvent',
       summary: 'Nullify an adverse event entered in error',
@@ -131,7 +131,7 @@ export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.post('/v1/trials/:trialId/adverse-events/:aeId/adjudications', {
-    config: { access: ADJUDICATORS },
+    config: { access: ADJUDICATORS, sends: ['etag'] },
     schema: {
       operationId: 'adjudicateAdverseEvent',
       summary: 'Adjudicate whether an adverse event is a DLT',

@@ -71,7 +71,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
     operationId: string, file: string, summary: string, description: string, format: DatasetFormat, item: z.ZodType,
     build: typeof sdtmAe
   ) => app.get(`/v1/trials/:trialId/exports/${file}`, {
-    config: { access: EXPORTERS },
+    config: { access: EXPORTERS, sends: ['content-disposition'] },
     schema: {
       operationId,
       summary,

@@ -24,7 +24,7 @@ const ifMatchParticipant = z.looseObject({ 'if-match': z.string().max(100).optio
 
 export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials/:trialId/participants', {
-    config: { access: DOSING },
+    config: { access: DOSING, sends: ['etag'] },
     schema: {
       operationId: 'enrollParticipant',
       summary: 'Enrol a participant',
@@ -64,7 +64,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/trials/:trialId/participants/:participantId', {
-    config: { access: READERS },
+    config: { access: READERS, sends: ['etag'] },
     schema: {
       operationId: 'getParticipant',
       summary: 'One participant',
@@ -81,7 +81,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.post('/v1/trials/:trialId/participants/:participantId/withdraw', {
-    config: { access: WRITERS },
+    config: { access: WRITERS, sends: ['etag'] },
     schema: {
       operationId: 'withdrawParticipant',
       summary: 'Withdraw a participant',
@@ -101,7 +101,7 @@ export const participantRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.post('/v1/trials/:trialId/participants/:participantId/end-treatment', {
-    config: { access: WRITERS },
+    config: { access: WRITERS, sends: ['etag'] },
     schema: {
       operationId: 'endTreatment',
       summary: 'End a participant\'s treatment',

@@ -18,7 +18,7 @@ const ADMIN = { roles: ['admin'] } as const
 
 export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/trials', {
-    config: { access: ADMIN },
+    config: { access: ADMIN, sends: ['etag'] },
     schema: {
       operationId: 'createTrial',
       summary: 'Create a trial with protocol version 1',
@@ -51,7 +51,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/v1/trials/:trialId', {
-    config: { access: READERS },
+    config: { access: READERS, sends: ['etag'] },
     schema: {
       operationId: 'getTrial',
       summary: 'One trial with its protocol in force and its sites',
@@ -67,7 +67,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.put('/v1/trials/:trialId/protocol', {
-    config: { access: ADMIN },
+    config: { access: ADMIN, sends: ['etag'] },
     schema: {
       operationId: 'amendProtocol',
       summary: 'Amend the protocol: makes protocol version N+1',
@@ -138,7 +138,7 @@ export const trialRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.patch('/v1/trials/:trialId/sites/:siteId', {
-    config: { access: ADMIN },
+    config: { access: ADMIN, sends: ['etag'] },
     schema: {
       operationId: 'changeSiteTimeZone',
       summary: 'Change a site\'s time zone',
