@@ -19,6 +19,12 @@ export const configSchema = z.object({
   JWKS_URL: z.url().optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
+  /** where a token carries its role: a claim name (`roles`, `https://example.org/roles`) or a dotted path (`realm_access.roles`) */
+  JWT_ROLE_CLAIM: z.string().trim().min(1).default('role'),
+  /** where a token carries its sites, likewise */
+  JWT_SITES_CLAIM: z.string().trim().min(1).default('sites'),
+  /** how long a fetched JWKS is used before it is fetched again (a removed key is refused after that fetch) */
+  JWKS_CACHE_SECONDS: wholeNumber(30, 86_400, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: wholeNumber(1, 200, 10),
   MIGRATE_ON_START: bool.default(true),
