@@ -137,7 +137,7 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
     try {
       request.principal = await authenticate(request.headers.authorization)
     } catch (error) {
-      if (error instanceof AuthenticationError) void reply.header('www-authenticate', error.challenge)
+      if (error instanceof AuthenticationError) reply.header('www-authenticate', error.challenge)
       throw error
     }
     const principal = request.principal
@@ -147,7 +147,7 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
       const error = new AuthenticationError(`This needs a token issued in the last ${fresh / 60} minutes; authenticate again`, 'fresh-authentication-required', {
         code: 'insufficient_user_authentication', maxAge: fresh
       })
-      void reply.header('www-authenticate', error.challenge)
+      reply.header('www-authenticate', error.challenge)
       throw error
     }
     const trialIds = named(request, 'trialId')
