@@ -39,6 +39,13 @@ export const configSchema = z.object({
   SSE_MAX_PER_INSTANCE: wholeNumber(1, 1_000_000, 1000),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
+}).superRefine((c, ctx) => {
+  // Tokens of the service's own secret (`npm run token`) carry role and sites where the contract says.
+  for (const name of ['JWT_ROLE_CLAIM', 'JWT_SITES_CLAIM', 'JWKS_CACHE_SECONDS'] as const) {
+    if (c.JWKS_URL === undefined && c[name] !== configSchema.shape[name].parse(undefined)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'only with JWKS_URL (an identity provider\'s tokens)' })
+    }
+  }
 })
 
 export type Config = z.output<typeof configSchema>

@@ -17,7 +17,8 @@ import { verifiedTokens } from '../auth/verified-tokens.js'
  * - site scope, for site-scoped roles: a siteId named in the path, query or
  *   body must be one of the token's `sites` (403); rows of other sites are
  *   left out by the queries, which see `request.principal.sites`, and another
- *   site's participant or AE is answered 404, as if it did not exist;
+ *   site's participant or AE is answered as one that does not exist (404, or
+ *   an AE's 422 naming an unknown participant: test/security/site-scope.test.ts);
  * - `records: 'participants'`: the route shows or changes participant-level
  *   records, which the DMC reaches only where the protocol in force sets
  *   dmcUnblinded (403). Without it a route shows trial-level data only;
