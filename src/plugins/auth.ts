@@ -135,20 +135,18 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
   app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config.access
     if (access === undefined || access === 'public') return
+    let principal: Principal
     try {
-      request.principal = await authenticate(request.headers.authorization)
+      principal = request.principal = await authenticate(request.headers.authorization)
+      if (!access.roles.includes(principal.role)) throw forbidden(`The role ${principal.role} may not do this`)
+      const fresh = access.freshAuthSeconds
+      if (fresh !== undefined && (principal.issuedAt === null || Date.now() / 1000 - principal.issuedAt > fresh)) {
+        throw new AuthenticationError(`This needs a token issued in the last ${fresh / 60} minutes; authenticate again`, 'fresh-authentication-required', {
+          code: 'insufficient_user_authentication', maxAge: fresh
+        })
+      }
     } catch (error) {
       if (error instanceof AuthenticationError) reply.header('www-authenticate', error.challenge)
-      throw error
-    }
-    const principal = request.principal
-    if (!access.roles.includes(principal.role)) throw forbidden(`The role ${principal.role} may not do this`)
-    const fresh = access.freshAuthSeconds
-    if (fresh !== undefined && (principal.issuedAt === null || Date.now() / 1000 - principal.issuedAt > fresh)) {
-      const error = new AuthenticationError(`This needs a token issued in the last ${fresh / 60} minutes; authenticate again`, 'fresh-authentication-required', {
-        code: 'insufficient_user_authentication', maxAge: fresh
-      })
-      reply.header('www-authenticate', error.challenge)
       throw error
     }
     const trialIds = named(request, 'trialId')
