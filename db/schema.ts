@@ -171,7 +171,9 @@ export const adverseEvents = pgTable('adverse_events', {
   updatedAt: instant('updated_at').notNull().defaultNow()
 }, (t) => [
   primaryKey({ columns: [t.trialId, t.aeId] }),
-  uniqueIndex('adverse_events_external_id').on(t.trialId, t.externalId),
+  // Per site: a sending system's ids say nothing across sites (site scope), and the same AE always comes from its participant's site.
+  // externalId before siteId: AE creation looks the id up before it knows the participant's site.
+  uniqueIndex('adverse_events_external_id').on(t.trialId, t.externalId, t.siteId),
   index('adverse_events_onset').on(t.trialId, t.onsetDate, t.aeId),
   index('adverse_events_participant').on(t.trialId, t.participantId, t.onsetDate),
   index('adverse_events_site').on(t.trialId, t.siteId, t.onsetDate, t.aeId),

@@ -81,7 +81,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   if (config.CORS_ORIGINS !== undefined) {
     await app.register(cors, { origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()) })
   }
-  await app.register(authPlugin, verificationKeys(config))
+  await app.register(authPlugin, verificationKeys(config, app.log))
   // Limits apply per token subject, after authentication (preHandler), so a
   // client cannot dodge its limit by rotating forged subjects.
   await app.register(rateLimit, {

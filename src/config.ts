@@ -19,6 +19,12 @@ export const configSchema = z.object({
   JWKS_URL: z.url().optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
+  /** where a token carries its role: a claim name (`roles`, `https://example.org/roles`) or a dotted path (`realm_access.roles`) */
+  JWT_ROLE_CLAIM: z.string().trim().min(1).default('role'),
+  /** where a token carries its sites, likewise */
+  JWT_SITES_CLAIM: z.string().trim().min(1).default('sites'),
+  /** how long a fetched JWKS is used before it is fetched again (a removed key is refused after that fetch) */
+  JWKS_CACHE_SECONDS: wholeNumber(30, 86_400, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: wholeNumber(1, 200, 10),
   MIGRATE_ON_START: bool.default(true),
@@ -33,11 +39,17 @@ export const configSchema = z.object({
   SSE_MAX_PER_INSTANCE: wholeNumber(1, 1_000_000, 1000),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
-}).superRefine((config, ctx) => {
+}).superRefine((c, ctx) => {
   // Checked here, before the database is opened or migrated: a server without
   // a way to verify tokens must not get as far as writing anything.
-  if (config.DATABASE_URL !== undefined && config.JWT_SECRET === undefined && config.JWKS_URL === undefined) {
+  if (c.DATABASE_URL !== undefined && c.JWT_SECRET === undefined && c.JWKS_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when DATABASE_URL is set (or set JWKS_URL)' })
+  }
+  // Tokens of the service's own secret (`npm run token`) carry role and sites where the contract says.
+  for (const name of ['JWT_ROLE_CLAIM', 'JWT_SITES_CLAIM', 'JWKS_CACHE_SECONDS'] as const) {
+    if (c.JWKS_URL === undefined && c[name] !== configSchema.shape[name].parse(undefined)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'only with JWKS_URL (an identity provider\'s tokens)' })
+    }
   }
 })
 

@@ -13,7 +13,10 @@ t.test('a bad value is one line naming the variable', async (t) => {
     [{ JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET: must be at least 32 characters$/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL: /],
     [{ MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START: /],
-    [{ JWKS_URL: 'not a url' }, /^Invalid configuration: JWKS_URL: /]
+    [{ JWKS_URL: 'not a url' }, /^Invalid configuration: JWKS_URL: /],
+    [{ JWT_ROLE_CLAIM: 'roles' }, /^Invalid configuration: JWT_ROLE_CLAIM: only with JWKS_URL/],
+    [{ JWT_SITES_CLAIM: 'site_ids' }, /^Invalid configuration: JWT_SITES_CLAIM: only with JWKS_URL/],
+    [{ JWKS_URL: 'https://idp.example.test/jwks', JWKS_CACHE_SECONDS: '10' }, /^Invalid configuration: JWKS_CACHE_SECONDS: must be a whole number from 30 to 86400$/]
   ]
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { constructor: ConfigError, message }, JSON.stringify(env))
@@ -35,5 +38,12 @@ t.test('a server database without a way to verify tokens is refused before anyth
 t.test('every bad variable is reported, one line each', async (t) => {
   t.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), {
     message: /^Invalid configuration: PORT: .*\nInvalid configuration: LOG_LEVEL: .*$/
+  })
+})
+
+t.test('claim mapping and JWKS age: defaults, and set with an identity provider', async (t) => {
+  t.match(loadConfig({}), { JWT_ROLE_CLAIM: 'role', JWT_SITES_CLAIM: 'sites', JWKS_CACHE_SECONDS: 300 })
+  t.match(loadConfig({ JWKS_URL: 'https://idp.example.test/jwks', JWT_ROLE_CLAIM: 'realm_access.roles', JWT_SITES_CLAIM: 'https://example.org/sites', JWKS_CACHE_SECONDS: '60' }), {
+    JWT_ROLE_CLAIM: 'realm_access.roles', JWT_SITES_CLAIM: 'https://example.org/sites', JWKS_CACHE_SECONDS: 60
   })
 })

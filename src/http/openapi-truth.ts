@@ -27,6 +27,9 @@ export const RATE_LIMITED: Headers = {
 /** 429 and 503: when to try again. */
 export const RETRY_AFTER: Headers = { 'retry-after': header('Seconds to wait before retrying', 'integer', true) }
 
+/** 401: how to authenticate (RFC 6750), with error="invalid_token" for a bad token. */
+export const CHALLENGE: Headers = { 'www-authenticate': header('Bearer challenge (RFC 6750; RFC 9470 max_age where a fresher token is needed)', 'string', true) }
+
 /** What a route declares it sends on its successes (`config.sends`), next to the code that sets it. */
 export const SENT: Record<'etag' | 'location' | 'content-disposition', HeaderDoc> = {
   etag: header('Strong ETag of the returned version ("n"); send it as If-Match to change the resource', 'string', true),
@@ -38,7 +41,7 @@ export type Sent = keyof typeof SENT
 /** Set by an Idempotency-Key replay. */
 export const REPLAYED: Headers = { 'idempotent-replayed': header('"true" when this is the stored response of an earlier request with the same Idempotency-Key') }
 
-export const ALL_HEADERS: Headers = { ...EVERY_RESPONSE, ...RATE_LIMITED, ...RETRY_AFTER, ...SENT, ...REPLAYED }
+export const ALL_HEADERS: Headers = { ...EVERY_RESPONSE, ...RATE_LIMITED, ...RETRY_AFTER, ...CHALLENGE, ...SENT, ...REPLAYED }
 
 /** The headers the document declares for one response of one operation. */
 export function responseHeaders (code: string, route: { sends: readonly Sent[], idempotent: boolean }): Headers {
@@ -49,6 +52,7 @@ export function responseHeaders (code: string, route: { sends: readonly Sent[], 
     ...EVERY_RESPONSE,
     ...RATE_LIMITED,
     ...(status === 429 || status === 503 ? RETRY_AFTER : {}),
+    ...(status === 401 ? CHALLENGE : {}),
     ...Object.fromEntries(sent.map((name) => [name, SENT[name]])),
     ...(success && route.idempotent ? REPLAYED : {})
   }

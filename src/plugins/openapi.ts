@@ -43,7 +43,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
       if (authenticated) {
         const roles = access.roles.join(', ')
         const scope = access.records === 'participants'
-          ? 'Participant-level records: edc and investigator tokens reach their own sites only (another site\'s record is 404); the DMC only where the protocol sets dmcUnblinded.'
+          ? 'Participant-level records: edc and investigator tokens reach their own sites only (another site\'s record is answered as one that does not exist); the DMC only where the protocol sets dmcUnblinded.'
           : undefined
         const fresh = access.freshAuthSeconds === undefined ? undefined : `Needs a token issued in the last ${access.freshAuthSeconds / 60} minutes.`
         out.schema = {

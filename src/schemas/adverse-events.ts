@@ -32,7 +32,7 @@ export const aeCreateBody = z.strictObject({
   requiredMedicalTreatment: z.boolean().optional(),
   outcome: z.enum(AE_OUTCOMES).optional().describe('fatal exactly when grade 5'),
   actionTaken: text(500).optional(),
-  externalId: text(128).optional().describe('the sending system\'s id; unique within the trial'),
+  externalId: text(128).optional().describe('the sending system\'s id; unique within the participant\'s site'),
   awareAt: instant.optional().describe('when the site became aware; default: when the request was received')
 })
 

@@ -18,7 +18,7 @@ import { encodeCursor } from '../http/pagination.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { addClassified, aeFacts, reclassifyParticipant, verdictsDependOnOtherAes } from './classification.js'
-import { findKey, once, type StoredResponse } from './idempotency.js'
+import { findKey, keyScope, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { requireTrial } from './trials.js'
 
@@ -169,23 +169,25 @@ export async function createAe (
     entityId: aeId,
     change: `${input.term ?? `MedDRA ${input.meddraCode ?? '?'}`} grade ${input.grade} reported`
   }
-  const ids = { trialId, scope: `${principal.sub} ${CREATE_ROUTE}`, key: options.idempotencyKey }
+  const ids = { trialId, scope: keyScope(principal, CREATE_ROUTE), key: options.idempotencyKey }
   // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
     readParticipantStateAnySite(tx, trialId, input.participantId),
     readAdministrations(tx, trialId, input.participantId),
     input.externalId === undefined
       ? undefined
-      : tx.select({ aeId: adverseEvents.aeId }).from(adverseEvents)
+      : tx.select({ aeId: adverseEvents.aeId, siteId: adverseEvents.siteId }).from(adverseEvents)
         .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId))).execute(),
     findKey(tx, ids)
   ])
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [participant, administrations, sameExternalId, seen]) =>
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [found, administrations, sameExternalId, seen]) =>
     await once(ctx, ids, input, async () => {
-      if (participant !== null && !inScope(principal, participant.siteId)) throw notFound('Participant')
-      const first = sameExternalId?.[0]
+      // Another site's participant is answered as one the trial does not have (the same 422): not this token's business.
+      const participant = found !== null && inScope(principal, found.siteId) ? found : null
+      // externalId is unique per site: a duplicate is always an AE the caller may see, another site's ids say nothing.
+      const first = participant === null ? undefined : sameExternalId?.find((ae) => ae.siteId === participant.siteId)
       if (first !== undefined) {
-        throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists in this trial`, {
+        throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists at this site`, {
           aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
         })
       }

@@ -3,11 +3,20 @@ import type { Queryable } from '../../db/client.js'
 import { insertKey, readKey, type KeyRow } from '../../db/repos/idempotency.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { AppError } from '../lib/errors.js'
+import type { Principal } from '../auth/roles.js'
 import type { Pipeline } from './pipeline.js'
 
 export interface StoredResponse<T> { statusCode: number, body: T, replayed: boolean }
 
 export interface IdempotencyIds { trialId: string, scope: string, key: string | undefined }
+
+/**
+ * Whose keys a create's are: the caller's, per route, and for a site-scoped
+ * token per set of sites, so that a stored response (another site's AE, say)
+ * never replays to a token of the same subject that no longer reaches it.
+ */
+export const keyScope = (principal: Principal, route: string): string =>
+  principal.sites === null ? `${principal.sub} ${route}` : `${principal.sub} sites=${[...principal.sites].sort().join(',')} ${route}`
 
 /** The stored response of a key, if it was used; read with the write's other reads, under its lock. */
 export async function findKey (db: Queryable, ids: IdempotencyIds): Promise<KeyRow | undefined> {

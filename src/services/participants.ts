@@ -14,7 +14,7 @@ import { localDate } from '../domain/site-calendar.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { AppError, assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { once, type StoredResponse } from './idempotency.js'
+import { keyScope, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
 import { statusInTransaction, type StatusDocument, type Trigger } from './status.js'
@@ -160,7 +160,7 @@ export async function enrolParticipant (
   const trigger: Trigger = { type: 'participant_enrolled', entity: 'participant', entityId: input.participantId }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
-    scope: `${principal.sub} POST /v1/trials/:trialId/participants`,
+    scope: keyScope(principal, 'POST /v1/trials/:trialId/participants'),
     key: idempotencyKey
   }, input, async () => {
     const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
@@ -173,7 +173,11 @@ export async function enrolParticipant (
     if (errors.length > 0 || Array.isArray(assigned)) throw unprocessable('The enrolment is not valid', errors)
     const [existing] = await ctx.tx.select({ participantId: participants.participantId }).from(participants)
       .where(and(eq(participants.trialId, trialId), eq(participants.participantId, input.participantId)))
-    if (existing !== undefined) throw conflict('participant-exists', `Participant ${input.participantId} is already enrolled in trial ${trialId}`)
+    // Participant ids are unique in the trial across its sites, so a site-scoped caller learns that the id is taken
+    // (an enrolment cannot be silently dropped); the answer is the same whichever site holds it, and names nothing else.
+    if (existing !== undefined) {
+      throw conflict('participant-exists', `Participant id ${input.participantId} is already in use in this trial; nothing was enrolled`)
+    }
     const allowed = await gateDosing(ctx, input.override, (gate) => gateEnrolment(gate, assigned))
     const overrideReason = recordOverride(trigger, input.override, allowed)
     const backfill = overrideReason === null && isBackfill(protocol, assigned.doseLevel, allowed.status.decision.nextDoseLevel)
@@ -210,7 +214,7 @@ export async function recordAdministration (
   const trigger: Trigger = { type: 'administration_recorded', entity: 'administration', entityId: administrationId }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => await once(ctx, {
     trialId,
-    scope: `${principal.sub} POST /v1/trials/:trialId/participants/${participantId}/administrations`,
+    scope: keyScope(principal, `POST /v1/trials/:trialId/participants/${participantId}/administrations`),
     key: idempotencyKey
   }, input, async () => {
     const p = await participantInScope(ctx.tx, trialId, participantId, principal)

@@ -195,7 +195,7 @@ t.test('Idempotency-Key: concurrent posts make one AE; a retry returns it; anoth
   t.same(await counts(trialId), mid)
 })
 
-t.test('externalId is unique in a trial: a second AE with it is 409 naming the first', async t => {
+t.test('externalId is unique at a site: a second AE with it is 409 naming the first', async t => {
   const trialId = await trial()
   const first = await post(trialId, { ...base, term: 'Anemia', externalId: 'RAVE-77' })
   t.equal(first.statusCode, 201)
@@ -360,13 +360,14 @@ t.test('adjudication overrides the computed DLT flag and keeps both', async t =>
   t.match(audit, { actor: 'dr-li', reason: payload.reason })
 })
 
-t.test('site scope: another site\'s participant or AE is 404 and nothing is stored', async t => {
+t.test('site scope: another site\'s participant is unknown (422), its AE 404, and nothing is stored', async t => {
   const trialId = await trial()
   const ae = (await post(trialId, { ...base, term: 'Anemia' })).json()
   const outsider = bearer('edc', { sites: ['other-site'] })
   const before = await counts(trialId)
   const res = await post(trialId, { ...base, term: 'Nausea' }, outsider)
-  t.equal(res.statusCode, 404)
+  t.equal(res.statusCode, 422)
+  t.same(res.json().errors, [{ path: '/participantId', message: 'no participant with this id is enrolled in this trial' }])
   t.same(await counts(trialId), before)
   t.equal((await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/adverse-events/${ae.aeId}`, headers: outsider })).statusCode, 404)
   t.equal((await patch(trialId, ae.aeId, { grade: 2, reason: 'x' }, { ...outsider, 'if-match': '"1"' })).statusCode, 404)

@@ -18,7 +18,7 @@ const base = `/v1/trials/${world.trialId}`
 const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-t.test('edc at site A: another site\'s AE is 404, lists hold site A only, an AE for a site-B participant is 404 and stores nothing', async (t) => {
+t.test('edc at site A: another site\'s AE is 404, lists hold site A only, an AE for a site-B participant is refused as for an unknown one and stores nothing', async (t) => {
   const read = await app.inject({ method: 'GET', url: `${base}/adverse-events/${world.aeB}`, headers: edcA })
   t.equal(read.statusCode, 404)
   t.equal(read.headers['content-type'], PROBLEM)
@@ -35,9 +35,10 @@ t.test('edc at site A: another site\'s AE is 404, lists hold site A only, an AE 
 
   const before = await rowCounts(app)
   const write = await app.inject({ method: 'POST', url: `${base}/adverse-events`, headers: edcA, payload: aeBody(world.participantB) })
-  t.equal(write.statusCode, 404)
+  // As for a participant the trial does not have (test/security/site-scope.test.ts compares the two).
+  t.equal(write.statusCode, 422)
   t.equal(write.headers['content-type'], PROBLEM)
-  t.match(write.json(), { status: 404, detail: 'Participant not found' })
+  t.match(write.json(), { status: 422, errors: [{ path: '/participantId', message: 'no participant with this id is enrolled in this trial' }] })
   t.same(await rowCounts(app), before, 'nothing stored')
 })
 

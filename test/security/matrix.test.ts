@@ -192,8 +192,9 @@ const CROSS_SITE: Record<string, { probe: (w: TwoSiteTrial) => Probe, status: nu
     probe: (w) => ({ url: `${trial(w)}/participants/${w.participantB}/dlt-assessment`, payload: { allAdverseEventsEntered: true } }), status: 404
   },
   'POST /v1/trials/:trialId/adverse-events': {
+    // Another site's participant is answered as an unknown one: the AE's 422 (test/security/site-scope.test.ts).
     probe: (w) => ({ url: `${trial(w)}/adverse-events`, payload: { participantId: w.participantB, term: 'Fatigue', grade: 1, onsetDate: '2025-01-08', serious: false, attribution: 'unrelated' } }),
-    status: 404
+    status: 422
   },
   'GET /v1/trials/:trialId/adverse-events/:aeId': { probe: read((w) => `${trial(w)}/adverse-events/${w.aeB}`), status: 404 },
   'PATCH /v1/trials/:trialId/adverse-events/:aeId': { probe: (w) => ({ url: `${trial(w)}/adverse-events/${w.aeB}`, headers: IF_MATCH, payload: aeChange }), status: 404 },
@@ -212,7 +213,7 @@ const LISTS: Record<string, (w: TwoSiteTrial) => string> = {
   'GET /v1/trials/:trialId/sae-reports': (w) => `${trial(w)}/sae-reports`
 }
 
-t.test('site scope: a site-A token reading or writing site B\'s records gets 404 (403 for naming site B), lists hold site A only', async (t) => {
+t.test('site scope: a site-A token reading or writing site B\'s records gets 404 (422 naming B\'s participant in an AE, 403 naming site B), lists hold site A only', async (t) => {
   const siteScoped = routes.filter((r) => {
     const access = r.access
     return access !== 'public' && access.records === 'participants' && (access.roles.includes('edc') || access.roles.includes('investigator'))
