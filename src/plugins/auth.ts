@@ -104,7 +104,8 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
   app.addHook('preValidation', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access
     if (access === undefined || access === 'public') return
-    request.principal = await authenticate(request.headers.authorization)
+    // A route's onRequest hook may have authenticated the request already (an event stream's ticket, src/routes/events.ts).
+    request.principal ??= await authenticate(request.headers.authorization)
     const principal = request.principal
     if (!access.roles.includes(principal.role)) throw forbidden(`The role ${principal.role} may not do this`)
     const fresh = access.freshAuthSeconds
