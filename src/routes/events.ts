@@ -150,6 +150,8 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     reply.sse.keepAlive()
     // Committed as an event stream at once, even when nothing was missed: an EventSource given any other answer stops for good.
     reply.sse.sendHeaders()
+    // Node holds a head without body until the first write: a client waiting for it would wait for the first event.
+    reply.raw.flushHeaders()
     catchUp()
     await sending
   })
