@@ -30,10 +30,10 @@ export async function readStoredStatus (db: Queryable, trialId: string): Promise
   return row
 }
 
-/** Trials whose next change is due by `asOf`, soonest first: the status scheduler's scan. */
-export async function readDueTrialIds (db: Queryable, asOf: string, limit: number): Promise<string[]> {
+/** Trials whose next change is due by `asOf`, soonest first, but those in `except`: the status scheduler's scan. */
+export async function readDueTrialIds (db: Queryable, asOf: string, limit: number, except: string[]): Promise<string[]> {
   const rows = await selectRows<{ trialId: string }>(db, statement`select trial_id as "trialId" from trial_status
-    where next_change_at <= ${asOf} order by next_change_at limit ${limit}`)
+    where next_change_at <= ${asOf} and not (trial_id = any(${except}::text[])) order by next_change_at limit ${limit}`)
   return rows.map((r) => r.trialId)
 }
 

@@ -2,13 +2,10 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { makeDueChanges } from '../services/status-scheduler.js'
 
-export interface StatusSchedulerOptions {
-  /** the longest wait between two scans: a nextChangeAt a write moved earlier is seen within it [1000] */
-  pollMs?: number
-  /** trials re-evaluated per scan [50] */
-  batch?: number
-}
-
+/** The longest wait between two scans: a nextChangeAt that a write moved earlier is seen within it. */
+const POLL_MS = 1_000
+/** Trials re-evaluated per scan; a full scan is followed by another at once. */
+const BATCH = 50
 /** After a trial's re-evaluation failed, it is tried again this much later (not at every scan). */
 const RETRY_FAILED_MS = 30_000
 
@@ -20,11 +17,9 @@ const RETRY_FAILED_MS = 30_000
  * starts makes the changes that fell due while none ran; several instances
  * share the work, each trial's change claimed by one (SKIP LOCKED on the
  * trial row, then re-checked under its lock). Between scans the scheduler
- * sleeps until the soonest nextChangeAt, at most pollMs.
+ * sleeps until the soonest nextChangeAt, at most a second.
  */
-async function statusScheduler (app: FastifyInstance, options: StatusSchedulerOptions): Promise<void> {
-  const pollMs = options.pollMs ?? 1_000
-  const batch = options.batch ?? 50
+async function statusScheduler (app: FastifyInstance): Promise<void> {
   const failedUntil = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
@@ -33,13 +28,14 @@ async function statusScheduler (app: FastifyInstance, options: StatusSchedulerOp
   const scan = async (): Promise<number> => {
     const now = Date.now()
     for (const [trialId, until] of failedUntil) if (until <= now) failedUntil.delete(trialId)
-    const round = await makeDueChanges(app.db, new Date(now).toISOString(), batch, (trialId) => failedUntil.has(trialId))
+    const round = await makeDueChanges(app.db, new Date(now).toISOString(), BATCH, [...failedUntil.keys()])
     for (const { trialId, error } of round.failed) {
       failedUntil.set(trialId, now + RETRY_FAILED_MS)
       app.log.error({ err: error, trialId }, 'scheduled status change failed')
     }
-    if (round.full) return 0
-    return round.nextAt === null ? pollMs : Math.min(pollMs, Math.max(0, Date.parse(round.nextAt) - Date.now()))
+    // A full batch of trials that were all locked (writes in progress) waits a poll, rather than spinning.
+    if (round.full && round.evaluated.length > 0) return 0
+    return round.nextAt === null ? POLL_MS : Math.min(POLL_MS, Math.max(0, Date.parse(round.nextAt) - Date.now()))
   }
 
   const arm = (delayMs: number) => {
@@ -48,7 +44,7 @@ async function statusScheduler (app: FastifyInstance, options: StatusSchedulerOp
       running = scan()
         .catch((err: unknown) => {
           app.log.warn({ err }, 'status scheduler scan failed')
-          return pollMs
+          return POLL_MS
         })
         .then(arm)
     }, delayMs)

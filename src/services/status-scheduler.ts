@@ -29,13 +29,13 @@ export interface Round {
 
 /**
  * One round of the scheduler: every trial due by `asOf` (up to `limit`,
- * soonest first, but those `skip` names), one transaction each, so that one
+ * soonest first, but those in `except`), one transaction each, so that one
  * trial's failure or lock leaves the others unaffected.
  */
-export async function makeDueChanges (db: Db, asOf: string, limit: number, skip: (trialId: string) => boolean): Promise<Round> {
-  const due = await readDueTrialIds(db, asOf, limit)
+export async function makeDueChanges (db: Db, asOf: string, limit: number, except: string[]): Promise<Round> {
+  const due = await readDueTrialIds(db, asOf, limit, except)
   const round: Round = { evaluated: [], failed: [], full: due.length === limit, nextAt: null }
-  for (const trialId of due.filter((id) => !skip(id))) {
+  for (const trialId of due) {
     try {
       if (await makeDueChange(db, trialId, asOf) !== undefined) round.evaluated.push(trialId)
     } catch (error) {
