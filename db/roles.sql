@@ -34,6 +34,9 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO dlt_runtime;
 --> statement-breakpoint
 REVOKE UPDATE ON audit_log FROM dlt_runtime;
 --> statement-breakpoint
+-- Stream tickets are short-lived credentials, not records: a used or expired one is deleted.
+GRANT DELETE ON stream_tickets TO dlt_runtime;
+--> statement-breakpoint
 -- GET /ready reads which migrations are applied.
 GRANT USAGE ON SCHEMA drizzle TO dlt_runtime;
 --> statement-breakpoint

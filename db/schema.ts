@@ -5,6 +5,7 @@ import {
 import type { AmendmentLimit } from '../src/domain/amendment.js'
 import type { AdjudicatedFacts } from '../src/domain/dlt.js'
 import type { OpenQuery } from '../src/domain/status.js'
+import type { Principal } from '../src/auth/roles.js'
 
 // Every table leads its primary key with trial_id so that the schema can be
 // distributed by trial (Citus `create_distributed_table(..., 'trial_id')`):
@@ -270,7 +271,10 @@ export const trialStatus = pgTable('trial_status', {
   evaluatedAt: instant('evaluated_at').notNull(),
   /** when a DLT window closes next: until then the stored status holds without re-evaluation */
   nextChangeAt: instant('next_change_at')
-})
+}, (t) => [
+  // The status scheduler's due scan, across trials (src/plugins/status-scheduler.ts).
+  index('trial_status_next_change').on(t.nextChangeAt).where(sql`${t.nextChangeAt} is not null`)
+])
 
 export const decisions = pgTable('decisions', {
   trialId: text('trial_id').notNull(),
@@ -321,6 +325,19 @@ export const outbox = pgTable('outbox', {
   primaryKey({ columns: [t.trialId, t.outboxId] }),
   index('outbox_due').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)
 ])
+
+/**
+ * Stream tickets: a browser's EventSource cannot send a bearer token, so it
+ * opens the trial's event stream with a ticket issued to that token. Only the
+ * ticket's SHA-256 is kept; a ticket is redeemed (deleted) once.
+ */
+export const streamTickets = pgTable('stream_tickets', {
+  trialId: text('trial_id').notNull(),
+  ticketHash: text('ticket_hash').notNull(),
+  /** the token's principal (subject, role, sites, trials), as the auth plugin made it */
+  principal: jsonb('principal').$type<Principal>().notNull(),
+  expiresAt: instant('expires_at').notNull()
+}, (t) => [primaryKey({ columns: [t.trialId, t.ticketHash] })])
 
 // One row type per table, for the code that reads them.
 export type TrialRow = typeof trials.$inferSelect

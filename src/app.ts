@@ -18,6 +18,7 @@ import { openapiPlugin } from './plugins/openapi.js'
 import { ctcaePlugin } from './plugins/ctcae.js'
 import { decisionBusPlugin } from './plugins/decision-bus.js'
 import { webhookDeliveryPlugin } from './plugins/webhook-delivery.js'
+import { statusSchedulerPlugin } from './plugins/status-scheduler.js'
 import { verificationKeys } from './auth/keys.js'
 import { registerRoutes } from './routes/index.js'
 
@@ -96,6 +97,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Comment heartbeats every 15 s keep proxies from closing idle event streams.
   await app.register(fastifySSE, { heartbeatInterval: 15_000 })
   await app.register(webhookDeliveryPlugin)
+  await app.register(statusSchedulerPlugin)
   await registerRoutes(app)
 
   return app

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm'
 import { decisions, dmcDecisions, trialStatus } from '../schema.js'
 import type { Queryable } from '../client.js'
 import type { DecisionRow } from '../schema.js'
@@ -29,10 +29,19 @@ export async function readDecisionsPage (db: Queryable, trialId: string, before:
     .orderBy(desc(decisions.decisionId)).limit(limit)
 }
 
-/** The ids of the trial's decisions after `after`, oldest first (ids are time-ordered UUIDv7s). */
-export async function readDecisionIdsAfter (db: Queryable, trialId: string, after: string): Promise<Array<{ decisionId: string }>> {
-  return await db.select({ decisionId: decisions.decisionId }).from(decisions)
-    .where(and(eq(decisions.trialId, trialId), gt(decisions.decisionId, after))).orderBy(asc(decisions.decisionId))
+/** A decision as the status it led to: what an event stream sends. */
+export interface DecisionStatus { decisionId: string, at: string, protocolVersion: number, status: unknown }
+
+/** The trial's decisions after `after`, oldest first, `limit` at most, each with the status of its snapshot. */
+export async function readDecisionStatusesAfter (db: Queryable, trialId: string, after: string, limit: number): Promise<DecisionStatus[]> {
+  return await db.select({
+    decisionId: decisions.decisionId,
+    at: decisions.at,
+    protocolVersion: decisions.protocolVersion,
+    // The status only: the snapshot's participants and design stay in the database.
+    status: sql<unknown>`${decisions.snapshot}->'status'`
+  }).from(decisions)
+    .where(and(eq(decisions.trialId, trialId), gt(decisions.decisionId, after))).orderBy(asc(decisions.decisionId)).limit(limit)
 }
 
 /** The latest decision taken by `asOf`: its snapshot and protocol version. */

@@ -30,6 +30,30 @@ export async function readStoredStatus (db: Queryable, trialId: string): Promise
   return row
 }
 
+/** Trials whose next change is due by `asOf`, soonest first, but those in `except`: the status scheduler's scan. */
+export async function readDueTrialIds (db: Queryable, asOf: string, limit: number, except: string[]): Promise<string[]> {
+  const rows = await selectRows<{ trialId: string }>(db, statement`select trial_id as "trialId" from trial_status
+    where next_change_at <= ${asOf} and not (trial_id = any(${except}::text[])) order by next_change_at limit ${limit}`)
+  return rows.map((r) => r.trialId)
+}
+
+/** The soonest change of any trial after `asOf` (null: none is coming). */
+export async function readNextChangeAfter (db: Queryable, asOf: string): Promise<string | null> {
+  const [row] = await selectRows<{ at: string | null }>(db, statement`select min(next_change_at) as at from trial_status where next_change_at > ${asOf}`)
+  return row?.at ?? null
+}
+
+/**
+ * Locks the trial row (as a clinical write does) when its next change is due
+ * by `asOf` and no other transaction holds it: false when another instance,
+ * or a write, has it (SKIP LOCKED), or the change was made meanwhile.
+ */
+export async function claimDueTrial (tx: Tx, trialId: string, asOf: string): Promise<boolean> {
+  const rows = await selectRows(tx, statement`select t.trial_id from trials t join trial_status s on s.trial_id = t.trial_id
+    where t.trial_id = ${trialId} and s.next_change_at <= ${asOf} for update of t skip locked`)
+  return rows.length > 0
+}
+
 /** NOTIFY on `channel`: delivered to every listener when the transaction commits. */
 export const notify = (tx: Tx, channel: string, payload: string): Promise<unknown> =>
   tx.execute(sql`select pg_notify(${channel}, ${payload})`).execute()

@@ -137,7 +137,8 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
     if (access === undefined || access === 'public') return
     let principal: Principal
     try {
-      principal = request.principal = await authenticate(request.headers.authorization)
+      // A route's onRequest hook may have authenticated the request already (an event stream's ticket, src/routes/events.ts).
+      principal = request.principal ??= await authenticate(request.headers.authorization)
       if (!access.roles.includes(principal.role)) throw forbidden(`The role ${principal.role} may not do this`)
       const fresh = access.freshAuthSeconds
       if (fresh !== undefined && (principal.issuedAt === null || Date.now() / 1000 - principal.issuedAt > fresh)) {

@@ -99,6 +99,8 @@ const EXPECTED: Record<string, Expectation> = {
   'POST /v1/trials/:trialId/reopen': { roles: ['admin'], probe: empty((w) => `${trial(w)}/reopen`), allowed: 422 },
   // An event stream of an existing trial stays open: probed on a trial that does not exist (404 once allowed).
   'GET /v1/trials/:trialId/events': { roles: ALL, probe: read(() => '/v1/trials/NO-SUCH-TRIAL/events'), allowed: 404 },
+  // A stream ticket is a credential: probed on a trial that does not exist, so none is issued.
+  'POST /v1/trials/:trialId/events/tickets': { roles: ALL, probe: read(() => '/v1/trials/NO-SUCH-TRIAL/events/tickets'), allowed: 404 },
   'POST /v1/trials/:trialId/webhooks': { roles: ['admin'], probe: empty((w) => `${trial(w)}/webhooks`), allowed: 422 },
   'GET /v1/trials/:trialId/webhooks': { roles: ['admin'], probe: read((w) => `${trial(w)}/webhooks`), allowed: 200 },
   'DELETE /v1/trials/:trialId/webhooks/:webhookId': {

@@ -1,0 +1,11 @@
+CREATE TABLE "stream_tickets" (
+	"trial_id" text NOT NULL,
+	"ticket_hash" text NOT NULL,
+	"principal" jsonb NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "stream_tickets_trial_id_ticket_hash_pk" PRIMARY KEY("trial_id","ticket_hash")
+);
+--> statement-breakpoint
+DROP INDEX "adverse_events_external_id";--> statement-breakpoint
+CREATE INDEX "trial_status_next_change" ON "trial_status" USING btree ("next_change_at") WHERE "trial_status"."next_change_at" is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "adverse_events_external_id" ON "adverse_events" USING btree ("trial_id","external_id","site_id");
