@@ -8,14 +8,16 @@ import type { Tx } from './client.js'
  * statement still to be issued by one of its branches (a sibling in a
  * Promise.all that threw first) cannot land among the next write's.
  */
-export function scopedTransaction (tx: Tx): { tx: Tx, end: () => void } {
+export const writeEnded = (): Error => new Error('this write has ended: its transaction refuses further statements')
+
+export function scopedTransaction (tx: Tx): { tx: Tx, end: () => void, ended: () => boolean } {
   let ended = false
   const session = new Proxy(tx._.session, {
     get (target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver)
       if (property !== 'prepareQuery' || typeof value !== 'function') return value
       return (...args: unknown[]) => {
-        if (ended) throw new Error('this write has ended: its transaction refuses further statements')
+        if (ended) throw writeEnded()
         return value.apply(target, args)
       }
     }
@@ -28,5 +30,5 @@ export function scopedTransaction (tx: Tx): { tx: Tx, end: () => void } {
       return Reflect.get(target, property, receiver)
     }
   })
-  return { tx: scoped, end: () => { ended = true } }
+  return { tx: scoped, end: () => { ended = true }, ended: () => ended }
 }

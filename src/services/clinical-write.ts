@@ -2,7 +2,7 @@ import type { Db, Tx } from '../../db/client.js'
 import { insertAuditRow, readChainHead } from '../../db/repos/audit.js'
 import { lockTrial, readTrial, type TrialRow } from '../../db/repos/trials.js'
 import { releaseSavepoint, rollbackToSavepoint, savepoint, sendWrite, type Write } from '../../db/repos/writes.js'
-import { scopedTransaction } from '../../db/scoped-transaction.js'
+import { scopedTransaction, writeEnded } from '../../db/scoped-transaction.js'
 import { isDatabaseUnavailable } from '../../db/unavailable.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../lib/errors.js'
@@ -109,8 +109,10 @@ function auditChain (trialId: string, at: string, head: ChainHead) {
 
 type AuditChain = ReturnType<typeof auditChain>
 
-function writeContext (pipeline: Pipeline, trial: TrialRow, principal: Principal, at: string, chain: AuditChain, keepStatus: () => void): WriteContext {
-  const auditStatement = (entry: AuditEntry) => chain.statement(principal, entry)
+/** How many writes to the trial wait in this process for the one running to end. */
+export const waitingWrites = (db: Db, trialId: string): number => queue.waiting(db, trialId)
+
+function writeContext (pipeline: Pipeline, trial: TrialRow, principal: Principal, at: string, auditStatement: WriteContext['auditStatement'], keepStatus: () => void): WriteContext {
   return {
     ...pipeline,
     trial,
@@ -169,7 +171,8 @@ async function applyAlone (db: Db, trialId: string, { principal, trigger, change
     if (trial === undefined) throw notFound('Trial')
     const at = new Date().toISOString()
     let keep = false
-    const value = await change(writeContext(pipeline, trial, principal, at, auditChain(trialId, at, parseChainHead(chain)), () => { keep = true }), prefetched)
+    const audit = auditChain(trialId, at, parseChainHead(chain))
+    const value = await change(writeContext(pipeline, trial, principal, at, (entry) => audit.statement(principal, entry), () => { keep = true }), prefetched)
     const status = trigger === null || keep ? null : await reevaluateStatus(pipeline, trialId, { ...trigger, actor: principal.sub }, at)
     return { value, status }
   })
@@ -218,7 +221,12 @@ async function applyItem (group: Pipeline, trialId: string, job: Job, at: string
       locked ?? readTrial(scope.tx, trialId),
       job.prefetch?.(scope.tx)
     ])
-    const value = await job.change(writeContext({ tx: scope.tx, defer: writes.defer }, trial!, job.principal, at, chain, () => { keep = true }), prefetched)
+    // Once the write has ended, a straggler's audit entry must not move the chain head either.
+    const auditStatement = (entry: AuditEntry) => {
+      if (scope.ended()) throw writeEnded()
+      return chain.statement(job.principal, entry)
+    }
+    const value = await job.change(writeContext({ tx: scope.tx, defer: writes.defer }, trial!, job.principal, at, auditStatement, () => { keep = true }), prefetched)
     const failure = await writes.firstFailure()
     if (failure !== undefined) throw failure
     // Sent ahead of the next write's statements; it fails only with the connection, and the commit with it.

@@ -11,7 +11,7 @@ export function writeQueue<O extends object, J extends { reject: (error: unknown
   run: (owner: O, key: string, jobs: J[]) => Promise<void>,
   joins: (job: J) => boolean,
   max: number
-): { push: (owner: O, key: string, job: J) => void } {
+): { push: (owner: O, key: string, job: J) => void, waiting: (owner: O, key: string) => number } {
   const lines = new WeakMap<O, Map<string, J[]>>()
   const nextGroup = (waiting: J[]) => {
     let size = 1
@@ -27,6 +27,7 @@ export function writeQueue<O extends object, J extends { reject: (error: unknown
     byKey.delete(key)
   }
   return {
+    waiting: (owner, key) => lines.get(owner)?.get(key)?.length ?? 0,
     push (owner, key, job) {
       let byKey = lines.get(owner)
       if (byKey === undefined) lines.set(owner, byKey = new Map())
