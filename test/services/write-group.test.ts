@@ -204,3 +204,33 @@ tap.test('follow-ups committed together: If-Match holds between them', async (t)
     .where(and(eq(adverseEventVersions.trialId, trialId), eq(adverseEventVersions.aeId, aeId)))
   t.same(versions.map((v) => v.version).sort(), [1, 2], 'one follow-up version')
 })
+
+tap.test('a write that makes the group\'s re-evaluation fail fails alone: the others are committed on their own', async (t) => {
+  const trialId = 'GROUP-REEVAL'
+  await createTrial(app, trialId)
+  const turn = hold(app.db, trialId)
+  const trigger = (change: string) => ({ type: 'probe', change })
+  const before = clinicalWrite(app.db, trialId, admin, trigger('before'), async (ctx) => {
+    ctx.audit({ action: 'probe', entity: 'probe', entityId: 'before' })
+  }, undefined, coalesce)
+  // Its own statements succeed; the re-evaluation after it cannot load the protocol version it names.
+  const breaks = clinicalWrite(app.db, trialId, admin, trigger('breaks'), async (ctx) => {
+    ctx.audit({ action: 'probe', entity: 'probe', entityId: 'breaks' })
+    await ctx.tx.execute(sql`update trials set protocol_version = 99 where trial_id = ${trialId}`)
+  }, undefined, coalesce)
+  const after = clinicalWrite(app.db, trialId, admin, trigger('after'), async (ctx) => {
+    ctx.audit({ action: 'probe', entity: 'probe', entityId: 'after' })
+  }, undefined, coalesce)
+  await until(() => waitingWrites(app.db, trialId) === 3, 'the three writes to queue')
+  turn.release()
+  const [first, broken, last] = await Promise.allSettled([before, breaks, after])
+  t.equal(first.status, 'fulfilled', 'the write before it is committed')
+  t.match((broken as PromiseRejectedResult).reason, { message: /protocol version 99/ }, 'it fails with the re-evaluation\'s error')
+  t.equal(last.status, 'fulfilled', 'the write after it is committed')
+  t.ok((first as PromiseFulfilledResult<{ status: unknown }>).value.status !== null, 'each with its status')
+  const kept = await app.db.select({ entityId: auditLog.entityId }).from(auditLog)
+    .where(and(eq(auditLog.trialId, trialId), eq(auditLog.entity, 'probe'))).orderBy(asc(auditLog.seq))
+  t.same(kept.map((r) => r.entityId), ['before', 'after'], 'nothing of the failed write is kept')
+  const [trial] = rows<{ v: number }>(await app.db.execute(sql`select protocol_version as v from trials where trial_id = ${trialId}`))
+  t.equal(trial!.v, 1)
+})
