@@ -105,12 +105,17 @@ t.test('a 200-writer burst on one trial: /ready and other trials keep their late
 
   const state = { running: true }
   const started = performance.now()
-  const burst = Promise.all(Array.from({ length: 200 }, async (_, i) => {
-    const payload = i % 2 === 0 ? dltAe(people[i % people.length]!, onset) : mildAe(people[i % people.length]!, onset)
-    return await postAe(app, hot, payload)
-  })).finally(() => { state.running = false })
   const probes: number[] = []
   const sampling = (async () => { while (state.running) probes.push(await readyOnce()) })()
+  // The writers arrive as over sockets, one per turn of the event loop, not as one synchronous
+  // block of 200 (which no probe could interleave with): all 200 are in flight within milliseconds.
+  const writers: Array<ReturnType<typeof postAe>> = []
+  for (let i = 0; i < 200; i++) {
+    const payload = i % 2 === 0 ? dltAe(people[i % people.length]!, onset) : mildAe(people[i % people.length]!, onset)
+    writers.push(postAe(app, hot, payload))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  const burst = Promise.all(writers).finally(() => { state.running = false })
   const coldWrites: Array<{ ms: number, during: boolean, status: number }> = []
   const writing = (async () => {
     while (state.running) {
