@@ -24,6 +24,8 @@ import { requireTrial } from './trials.js'
 
 export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
+// AE writes read no status: concurrent ones into one trial are committed together.
+const COALESCE = { coalesce: true }
 
 export type AeCreateInput = z.output<typeof aeCreateBody>
 
@@ -263,7 +265,7 @@ export async function createAe (
       // The AE, its participant's summary, its first version and its audit row: distinct rows, one statement.
       ctx.defer(sendWrites(ctx.tx, [...writes, insert, audit]))
       return { statusCode: 201, body: aeView(row) }
-    }, seen), prefetch)
+    }, seen), prefetch, COALESCE)
   return value
 }
 
@@ -325,7 +327,7 @@ export async function patchAe (
     const record = writeVersion(ctx, row, reason, correction === true)
     ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: { ...record, ...(correction === true ? { correction } : {}) }, reason })
     return aeView(row)
-  })
+  }, undefined, COALESCE)
   return value
 }
 
@@ -344,7 +346,7 @@ export async function nullifyAe (
     const record = writeVersion(ctx, row, reason)
     ctx.audit({ action: 'ae_nullified', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: record, reason })
     return aeView(row)
-  })
+  }, undefined, COALESCE)
   return value
 }
 
@@ -377,7 +379,7 @@ export async function adjudicateAe (
     const record = writeVersion(ctx, row, input.reason)
     ctx.audit({ action: 'ae_adjudicated', entity: 'adverse_event', entityId: aeId, before: aeRecord(before), after: { ...record, adjudication }, reason: input.reason })
     return { ...adjudication, adverseEvent: aeView(row) }
-  })
+  }, undefined, COALESCE)
   return value
 }
 

@@ -24,26 +24,30 @@ export interface Pipeline {
  * failed only because the transaction was already aborted.
  */
 export async function pipelinedTransaction<T> (db: Db, body: (pipeline: Pipeline) => Promise<T>): Promise<T> {
-  const writes: Promise<unknown>[] = []
-  const defer = (write: Promise<unknown>) => {
-    // Settled below; until then a rejection is not unhandled.
-    write.catch(() => {})
-    writes.push(write)
-  }
+  const writes = deferredWrites()
   let value: T
   try {
-    value = await db.transaction(async (tx) => await body({ tx, defer }))
+    value = await db.transaction(async (tx) => await body({ tx, defer: writes.defer }))
   } catch (error) {
-    throw (await firstFailure(writes)) ?? error
+    throw (await writes.firstFailure()) ?? error
   }
-  const failure = await firstFailure(writes)
+  const failure = await writes.firstFailure()
   if (failure !== undefined) throw failure
   return value
 }
 
-/** The error of the first write that failed, in the order they were issued (the order they ran). */
-async function firstFailure (writes: Promise<unknown>[]): Promise<unknown> {
-  const settled = await Promise.allSettled(writes)
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
-  return failed?.reason
+/** Writes handed to `defer`, and the error of the first that failed, in the order they were issued (the order they ran). */
+export function deferredWrites (): { defer: Pipeline['defer'], firstFailure: () => Promise<unknown> } {
+  const writes: Promise<unknown>[] = []
+  return {
+    defer: (write) => {
+      // Settled by firstFailure; until then a rejection is not unhandled.
+      write.catch(() => {})
+      writes.push(write)
+    },
+    firstFailure: async () => {
+      const settled = await Promise.allSettled(writes)
+      return settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason
+    }
+  }
 }

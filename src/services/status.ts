@@ -31,6 +31,8 @@ export interface Trigger {
   reason?: string
   /** the verdicts an amendment with reclassify changed */
   reclassified?: Array<{ aeId: string, from: string, to: string }>
+  /** the triggers of the writes committed with this one in one group, before it (see clinicalWrite) */
+  coalesced?: Trigger[]
 }
 
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }

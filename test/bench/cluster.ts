@@ -31,8 +31,13 @@ const asPostgres = (command: string) =>
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
-/** Starts a cluster, or returns null (with the reason on stderr) when this machine cannot. */
-export async function startCluster (log: (line: string) => void): Promise<Cluster | null> {
+/**
+ * Starts a cluster, or returns null (with the reason on stderr) when this
+ * machine cannot. Durable unless `fastUnsafe`: fsync and synchronous_commit
+ * on, as PostgreSQL ships and production runs, so that every commit waits for
+ * its flush; `fastUnsafe` turns fsync off, as CI's throwaway cluster does.
+ */
+export async function startCluster (log: (line: string) => void, fastUnsafe = false): Promise<Cluster | null> {
   const bin = serverBinaries()
   if (bin === null) {
     log('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin')
@@ -54,10 +59,10 @@ export async function startCluster (log: (line: string) => void): Promise<Cluste
     chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()))
     const port = await freePort()
     asPostgres(`${quote(join(bin, 'initdb'))} -D ${quote(data)} -A trust -U postgres --no-sync`)
-    // As in CI (fsync off, 300 connections), plus enough shared buffers for
-    // the 1M-AE dataset and pg_stat_statements for the per-query figures.
+    // 300 connections as in CI, plus enough shared buffers for the 1M-AE
+    // dataset and pg_stat_statements for the per-query figures.
     const options = [
-      `-p ${port}`, `-k ${quote(dir)}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c max_connections=300',
+      `-p ${port}`, `-k ${quote(dir)}`, '-c listen_addresses=127.0.0.1', ...(fastUnsafe ? ['-c fsync=off'] : []), '-c max_connections=300',
       '-c shared_buffers=512MB', '-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track=all'
     ].join(' ')
     started = true

@@ -1,4 +1,4 @@
-// `npm run bench [-- --size=N --small-size=N --duration=S --connections=C --warmup=S --json=PATH --skip-pglite --pool=N --cpu-prof=DIR]`
+// `npm run bench [-- --size=N --small-size=N --duration=S --connections=C --warmup=S --json=PATH --skip-pglite --pool=N --cpu-prof=DIR --fast-unsafe]`
 //
 // Issue 9's benchmark: a throwaway PostgreSQL cluster (or a fresh database on
 // DATABASE_URL's server), a generated dataset, the service and a bare Fastify
@@ -40,15 +40,17 @@ const { values: args } = parseArgs({
     'pglite-duration': { type: 'string', default: '10' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'fast-unsafe': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false }
   }
 })
 
 if (args.help) {
   process.stdout.write('npm run bench -- [--size=100000] [--small-size=10000] [--duration=20] [--connections=64] [--warmup=5] [--pool=10] ' +
-    '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list] [--cpu-prof=DIR]\n' +
+    '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list] [--cpu-prof=DIR] [--fast-unsafe]\n' +
     '  --small-size: AEs in the second database the status GET is compared on (none when not below --size)\n' +
-    '  --only: run these service scenarios only (with the baseline they are compared with), e.g. to profile one with --cpu-prof\n')
+    '  --only: run these service scenarios only (with the baseline they are compared with), e.g. to profile one with --cpu-prof\n' +
+    '  --fast-unsafe: the own cluster runs with fsync off (as CI\'s); by default it is durable (fsync, synchronous_commit on)\n')
   process.exit(0)
 }
 
@@ -176,17 +178,20 @@ async function main (): Promise<void> {
   let adminUrl = process.env.DATABASE_URL
   let dbKind: Report['database']['kind'] = 'DATABASE_URL'
   if (adminUrl === undefined || adminUrl === '') {
-    cluster = await startCluster(log)
+    cluster = await startCluster(log, args['fast-unsafe'])
     if (cluster === null) throw new Error('no PostgreSQL cluster could be started; set DATABASE_URL to a server where this run may create a database')
     adminUrl = cluster.url
     dbKind = 'own cluster'
+  } else if (args['fast-unsafe']) {
+    log('--fast-unsafe applies to the own cluster only: DATABASE_URL\'s server keeps its settings')
   }
   const db = await freshDatabase(adminUrl)
   cleanups.push(db.drop)
   const stats = await statementStats(db.sql)
-  const [settings] = await db.sql.unsafe<Array<{ v: string }>>(`
+  const [settings] = await db.sql.unsafe<Array<{ v: string, durable: boolean }>>(`
     select 'PostgreSQL ' || current_setting('server_version') || ', fsync=' || current_setting('fsync') ||
-      ', synchronous_commit=' || current_setting('synchronous_commit') || ', shared_buffers=' || current_setting('shared_buffers') as v`)
+      ', synchronous_commit=' || current_setting('synchronous_commit') || ', shared_buffers=' || current_setting('shared_buffers') as v,
+      current_setting('fsync') = 'on' and current_setting('synchronous_commit') <> 'off' as durable`)
 
   const secret = randomBytes(32).toString('base64url')
   const sign = signer(secret)
@@ -246,12 +251,19 @@ async function main (): Promise<void> {
   }
 
   log('measuring')
+  // Every write to one trial serialises on its lock: the medium trial's participants, all into it.
+  const oneTrial = data.targets.filter((t) => t.trialId === data.medium.trialId)
   if (wanted('post')) {
     await checkpoint()
     await alternate(baselineInsert(baseline.url, data.targets), aePost(service.url, edc, data.targets))
     await checkpoint()
-    // Not a target's baseline: what a transaction with a lock and an audit row costs by itself.
+    // What a transaction with a lock and an audit row costs by itself: spread over the trials, and into one.
     runs['baseline locked insert'] = await measure(baselineInsert(baseline.url, data.targets, true), opts, stats, log)
+    await checkpoint()
+    const lockedOne = baselineInsert(baseline.url, oneTrial, true)
+    await alternate(
+      { ...lockedOne, name: 'baseline locked insert, one trial', target: `${lockedOne.target}, all into ${data.medium.trialId}` },
+      aePost(service.url, edc, oneTrial, 'AE POST, one trial'))
     await checkpoint()
   }
   if (wanted('status') || wanted('summary') || wanted('list')) {
@@ -315,7 +327,8 @@ async function main (): Promise<void> {
   const sel = runs['baseline select']
   const labelled: Array<[string, Figures | undefined, string]> = [
     ['AE POST', ins, 'AE POST'],
-    ['AE POST', runs['baseline locked insert'], 'AE POST vs a locked, audited insert'],
+    ['AE POST', runs['baseline locked insert'], `AE POST vs a locked, audited insert (${data.trials.length} trials)`],
+    ['AE POST, one trial', runs['baseline locked insert, one trial'], 'AE POST into one trial vs a locked, audited insert into it'],
     ['status GET', sel, 'status GET'],
     ['status GET medium', sel, `status GET, ${data.medium.aes} AEs`],
     ['status GET big', sel, `status GET, ${data.big.aes} AEs`],
@@ -325,6 +338,7 @@ async function main (): Promise<void> {
     ['AE POST (PGlite)', ins, `AE POST on PGlite (${pgliteDuration} s)`],
     ['baseline insert', undefined, 'baseline insert'],
     ['baseline locked insert', undefined, 'baseline locked insert'],
+    ['baseline locked insert, one trial', undefined, 'baseline locked insert, one trial'],
     ['baseline select', undefined, 'baseline select']
   ]
   const rows = labelled.filter(([name]) => runs[name] !== undefined).map(([name, base, label]) => row(runs[name]!, base, label))
@@ -339,7 +353,7 @@ async function main (): Promise<void> {
       loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2)))
     },
     options: { size, ...opts, pool, pgliteDuration, skipPglite: args['skip-pglite'], only: [...only] },
-    database: { kind: dbKind, settings: settings!.v },
+    database: { kind: dbKind, settings: settings!.v, durability: settings!.durable ? 'durable' : 'fast-unsafe' },
     dataset: {
       aeTotal: data.aeTotal,
       participants: data.participantTotal,
@@ -352,7 +366,7 @@ async function main (): Promise<void> {
         'bulk AEs are classified by src/domain/dlt.ts and participants\' DLT facts summed from those verdicts, as the write path stores them',
         `service and baseline share the database, the pool size (${pool}) and the machine with autocannon and PostgreSQL`,
         `AE POST and the baseline insert, status GET and the baseline select, the status GETs of the medium and big trials, and the status GETs on the large and the small database are measured in ${ROUNDS} alternating slices each (the duration split between them), so that drift in the machine's load falls on both figures of a ratio`,
-        `AE POSTs rotate over all ${data.targets.length} participants of the synthetic trials; status GETs use a safety_monitor token, AE POSTs an edc token`,
+        `AE POSTs rotate over all ${data.targets.length} participants of the synthetic trials (one trial: the ${oneTrial.length} of ${data.medium.trialId}); status GETs use a safety_monitor token, AE POSTs an edc token`,
         'PGlite: 10 trials x 10 participants made through the API; its ratio is against the PostgreSQL baseline insert'
       ]
     },

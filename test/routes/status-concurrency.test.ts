@@ -66,7 +66,15 @@ t.test('concurrent AE reports: no committed DLT is missing from any decision', a
   const seqOf = new Map(audit.filter((a) => a.entity === 'adverse_event').map((a) => [a.entityId, a.seq]))
   const history = await app.db.select().from(decisions).where(eq(decisions.trialId, trialId))
   const byAe = history.filter((d) => (d.trigger as { entity?: string }).entity === 'adverse_event')
-  t.ok(byAe.length >= withDlt.size, `a decision for each newly affected participant (${byAe.length} decisions)`)
+  // Reports committed together in one group make one decision, recorded with the last one's trigger and
+  // listing the others (coalesced): each participant's first DLT is named by the decision it caused.
+  const named = new Set(byAe.flatMap((d) => {
+    const trigger = d.trigger as { entityId: string, coalesced?: Array<{ entityId: string }> }
+    return [trigger.entityId, ...(trigger.coalesced ?? []).map((c) => c.entityId)]
+  }))
+  const firstDlts = [...withDlt].map((p) => created.filter((ae) => ae.participantId === p && ae.dlt.isDlt)
+    .sort((a, b) => seqOf.get(a.aeId)! - seqOf.get(b.aeId)!)[0]!.aeId)
+  t.same(firstDlts.filter((aeId) => !named.has(aeId)), [], `a decision names each newly affected participant's first DLT (${byAe.length} decisions)`)
   let checked = 0
   for (const decision of byAe) {
     const trigger = decision.trigger as { entityId: string }
