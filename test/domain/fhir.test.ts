@@ -1,7 +1,7 @@
 import t from 'tap'
 import {
-  AE_GRADE_EXTENSION, BUNDLE_END, DLT_EXTENSION, GRADE_CONCEPTS, OUTCOMES, adverseEventResource, bundleEntry, bundleStart,
-  causalityAssessment, patientResource, researchStudyResource, researchSubjectResource, severity, urnUuid, type FhirAe
+  AE_EXTENSIONS, BUNDLE_END, DLT_EXTENSION, GRADE_CONCEPTS, OUTCOMES, adverseEventResource, bundleEntry, bundleStart,
+  RELATEDNESS, aeStatus, patientResource, researchStudyResource, researchSubjectResource, severity, urnUuid, type FhirAe
 } from '../../src/domain/fhir.js'
 import { fhirSchemaErrors } from '../helpers/fhir-validator.js'
 
@@ -16,6 +16,7 @@ import { fhirSchemaErrors } from '../helpers/fhir-validator.js'
 // Every resource is also validated against HL7's official FHIR R4 JSON schema.
 
 const ae = (over: Partial<FhirAe> = {}): FhirAe => ({
+  expected: null,
   aeId: '0190a000-0000-7000-8000-000000000001',
   version: 3,
   participantId: '001-0003',
@@ -44,7 +45,7 @@ const ae = (over: Partial<FhirAe> = {}): FhirAe => ({
 const STUDY = '6b3a4a52-7c3f-5d21-9a4e-0f1f2e3d4c5b'
 const PATIENT = '1c0e3a11-2b4d-5e6f-8a9b-0c1d2e3f4a5b'
 const SUBJECT = '2d1f4b22-3c5e-5f70-9bac-1d2e3f4a5b6c'
-const refs = { study: STUDY, patient: PATIENT }
+const refs = { study: STUDY, patient: PATIENT, researchSubject: '0190a000-0000-5000-8000-0000000000aa', intervention: '0190a000-0000-5000-8000-0000000000bb' }
 const participant = {
   patientUuid: PATIENT, subjectUuid: SUBJECT, studyUuid: STUDY, trialId: 'NCT07295067', participantId: '001-0003', doseLevel: 2, armId: null, withdrawn: false, treatmentEnded: false
 }
@@ -54,17 +55,18 @@ t.test('severity from the CTCAE grade and the NCI grade concepts', async t => {
   t.same(severity(2), { system: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity', code: 'moderate', display: 'Moderate' })
   t.same([1, 2, 3, 4, 5].map((g) => GRADE_CONCEPTS[g]!.code), ['C41338', 'C41339', 'C41340', 'C41337', 'C48275'])
   t.same(Object.fromEntries(Object.entries(OUTCOMES).map(([k, c]) => [k, c.code])), {
-    recovered: 'resolved', recovering: 'recovering', not_recovered: 'ongoing', recovered_with_sequelae: 'resolvedWithSequelae', fatal: 'fatal', unknown: 'unknown'
+    recovered: 'C49498', recovering: 'C49496', not_recovered: 'C49494', recovered_with_sequelae: 'C49495', fatal: 'C48275'
   })
 })
 
-t.test('causality: WHO-UMC codes where the NCI attribution has one, text always', async t => {
-  const system = 'http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess'
-  t.same(causalityAssessment('definite'), { coding: [{ system, code: 'Certain', display: 'Certain' }], text: 'Definite (NCI attribution)' })
-  t.same(causalityAssessment('probable'), { coding: [{ system, code: 'Probably-Likely', display: 'Probably-Likely' }], text: 'Probable (NCI attribution)' })
-  t.same(causalityAssessment('possible'), { coding: [{ system, code: 'Possible', display: 'Possible' }], text: 'Possible (NCI attribution)' })
-  t.same(causalityAssessment('unlikely'), { coding: [{ system, code: 'Unlikely', display: 'Unlikely' }], text: 'Unlikely (NCI attribution)' })
-  t.same(causalityAssessment('unrelated'), { text: 'Unrelated (NCI attribution)' }, 'WHO-UMC has no code for "not related"')
+t.test('relatedness: an NCIt code for every NCI attribution, "unrelated" included; status: entered-in-error for nullified AEs', async t => {
+  t.same(Object.fromEntries(Object.entries(RELATEDNESS).map(([k, c]) => [k, c.code])), {
+    unrelated: 'C53256', unlikely: 'C53257', possible: 'C53258', probable: 'C53259', definite: 'C53260'
+  })
+  t.equal(aeStatus({ nullified: true, resolvedDate: '2025-01-09', outcome: 'recovered' }), 'entered-in-error')
+  t.equal(aeStatus({ nullified: false, resolvedDate: '2025-01-09', outcome: 'recovered' }), 'completed')
+  t.equal(aeStatus({ nullified: false, resolvedDate: null, outcome: 'fatal' }), 'completed')
+  t.equal(aeStatus({ nullified: false, resolvedDate: null, outcome: 'recovering' }), 'in-progress')
 })
 
 t.test('an AdverseEvent resource', async t => {
@@ -102,7 +104,7 @@ t.test('an AdverseEvent resource', async t => {
     }],
     study: [{ reference: `urn:uuid:${STUDY}` }]
   })
-  t.equal(AE_GRADE_EXTENSION, 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade')
+  t.equal(AE_EXTENSIONS.grade, 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade')
   t.same(fhirSchemaErrors(resource), [], 'valid against the FHIR R4 JSON schema')
 
   const full = adverseEventResource(ae({
