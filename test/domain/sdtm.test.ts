@@ -106,6 +106,7 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
     DOMAIN: 'AE',
     USUBJID: 'NCT07295067-001-0003',
     AESEQ: 4,
+    AEGRPID: '0190a000-0000-7000-8000-000000000001',
     AESPID: 'EDC-42',
     AETERM: 'Pancytopenia, "transient"',
     AELLT: 'Anemia',
