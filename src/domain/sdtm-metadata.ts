@@ -121,7 +121,7 @@ export const AE_DATASET: SdtmDatasetMeta = {
     }),
     v('AESTDTC', 'Start Date/Time of Adverse Event', 'date', DATE, 'Derived', {
       key: 4,
-      method: 'First grade record: the onset date; a later grade: the date the grade change was recorded (site calendar), not before the onset'
+      method: 'First grade record: the onset date; a later grade: the date its change was recorded (site calendar), between the onset and the resolution'
     }),
     v('AEENDTC', 'End Date/Time of Adverse Event', 'date', DATE, 'Derived', {
       method: 'A grade record followed by another: the start of the next grade; the last record: the resolution date'
