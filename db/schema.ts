@@ -194,7 +194,14 @@ export const adverseEventVersions = pgTable('adverse_event_versions', {
   reason: text('reason'),
   /** the version corrects an entry error: its grade replaces the worst so far (dlt.ts worstGrade) */
   correction: boolean('correction').notNull().default(false),
-  changedAt: createdAt()
+  changedAt: createdAt(),
+  /**
+   * Commit order of the trial's versions: assigned at insert, under the trial
+   * lock, so a version committed later always has a greater seq. SDTM numbers
+   * a subject's AE records (AESEQ) by it: a new AE or grade never renumbers
+   * the records already exported.
+   */
+  seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity()
 }, (t) => [primaryKey({ columns: [t.trialId, t.aeId, t.version] })])
 
 export const adjudications = pgTable('adjudications', {

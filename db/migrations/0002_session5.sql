@@ -7,5 +7,6 @@ CREATE TABLE "stream_tickets" (
 );
 --> statement-breakpoint
 DROP INDEX "adverse_events_external_id";--> statement-breakpoint
+ALTER TABLE "adverse_event_versions" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "adverse_event_versions_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
 CREATE INDEX "trial_status_next_change" ON "trial_status" USING btree ("next_change_at") WHERE "trial_status"."next_change_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "adverse_events_external_id" ON "adverse_events" USING btree ("trial_id","external_id","site_id");

@@ -5,6 +5,9 @@
 //
 // Sponsor conventions (README "Exports"):
 // - USUBJID = STUDYID-participantId (participant ids already carry the site);
+// - AESEQ numbers a subject's records in the order they were first recorded
+//   and never changes (subjectRows); AEGRPID = the aeId ties the grade
+//   records of one AE together;
 // - AESPID = the sending system's externalId when given, else the aeId;
 // - AETERM = the verbatim "Other, specify" text when given, else the CTCAE term;
 // - AELLT/AELLTCD and AEDECOD = the CTCAE v5.0 term and its MedDRA code (CTCAE
@@ -20,22 +23,20 @@
 // - EPOCH: TREATMENT for an onset on treatment, FOLLOW-UP for one after the
 //   end of treatment or withdrawal (the AE's phase at onset); null for a
 //   version recorded before phases were kept.
+import { AE_DATASET, SUPPAE_DATASET, variableNames, type DefineDataType } from './sdtm-metadata.js'
 import type { AeOutcome, Attribution, PARTICIPANT_PHASES } from './vocabulary.js'
 
 /** SDTMIG v3.3 AE variables this service fills (or must carry, Expected ones), in SDTMIG order. */
-export const AE_VARIABLES = [
-  'STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AELLT', 'AELLTCD', 'AEDECOD', 'AEPTCD',
-  'AEHLT', 'AEHLTCD', 'AEHLGT', 'AEHLGTCD', 'AEBODSYS', 'AEBDSYCD', 'AESOC', 'AESOCCD', 'AESER', 'AEACN',
-  'AEACNOTH', 'AEREL', 'AEOUT', 'AESCONG', 'AESDISAB', 'AESDTH', 'AESHOSP', 'AESLIFE', 'AESMIE', 'AETOXGR', 'EPOCH',
-  'AESTDTC', 'AEENDTC', 'AESTDY', 'AEENDY'
-] as const
+export const AE_VARIABLES = variableNames(AE_DATASET)
 
 /** SDTMIG v3.3 section 8.4.1: the SUPP-- dataset structure. */
-export const SUPPAE_VARIABLES = ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'] as const
+export const SUPPAE_VARIABLES = variableNames(SUPPAE_DATASET)
 
 export type SdtmValue = string | number | null
-export type AeDatasetRow = Record<typeof AE_VARIABLES[number], SdtmValue>
-export type SuppaeRow = Record<typeof SUPPAE_VARIABLES[number], SdtmValue>
+/** A dataset record by variable name (the dataset's metadata, sdtm-metadata.ts, lists its variables and their order). */
+export type SdtmRow = Record<string, SdtmValue>
+export type AeDatasetRow = SdtmRow
+export type SuppaeRow = SdtmRow
 
 /** An adverse event as it stood at one version (the fields of the stored AE record that the exports read). */
 export interface AeSnapshot {
@@ -115,18 +116,60 @@ export function studyDay (date: string | null, reference: string | null): number
   return days >= 0 ? days + 1 : days
 }
 
+/** One recorded version of an AE, as the AE dataset reads it. */
+export interface AeVersion {
+  snapshot: AeSnapshot
+  /** commit order of the version within the trial (adverse_event_versions.seq) */
+  seq: number
+  /** the site's calendar date on which the version was recorded */
+  recordedOn: string
+}
+
+/** One AE record before numbering: the version it shows and the dates of the grade it stands for. */
+export interface GradeRecord {
+  ae: AeSnapshot
+  /** the seq of the record's first version: records are numbered in this order */
+  key: number
+  start: string
+  end: string | null
+}
+
+const later = (a: string, b: string) => a > b ? a : b
+
 /**
- * The versions of one AE that become AE records. One record per grade: of
- * each run of consecutive versions at the same grade, its last version (the
- * latest follow-up recorded while the AE stood at that grade). Collapsed: one
- * record, the latest version, at the worst grade recorded. None when the
- * latest version is nullified. `versions` are oldest first.
+ * The records of one AE (versions oldest first). One record per grade: each
+ * run of consecutive versions at the same grade shows its last version (the
+ * latest follow-up recorded while the AE stood at that grade). The first run
+ * starts at the onset, a later one on the day its grade change was recorded
+ * (the service keeps no clinical date of a grade change), never before the
+ * onset nor after the resolution; a run ends where the next begins, the last
+ * at the resolution date.
+ * Collapsed: one record, the latest version at the worst grade recorded.
+ * Nullified AEs have records too (they keep their numbers); subjectRows
+ * leaves them out.
  */
-export function gradeRecords (versions: readonly AeSnapshot[], collapse: boolean): AeSnapshot[] {
+export function gradeRecords (versions: readonly AeVersion[], collapse: boolean): GradeRecord[] {
   const last = versions[versions.length - 1]
-  if (last === undefined || last.nullified) return []
-  if (collapse) return [{ ...last, grade: Math.max(...versions.map((v) => v.grade)) }]
-  return versions.filter((v, i) => i === versions.length - 1 || versions[i + 1]!.grade !== v.grade)
+  if (last === undefined) return []
+  const latest = last.snapshot
+  if (collapse) {
+    return [{ ae: { ...latest, grade: Math.max(...versions.map((x) => x.snapshot.grade)) }, key: versions[0]!.seq, start: latest.onsetDate, end: latest.resolvedDate }]
+  }
+  const runs: AeVersion[][] = []
+  for (const version of versions) {
+    const run = runs[runs.length - 1]
+    if (run !== undefined && run[run.length - 1]!.snapshot.grade === version.snapshot.grade) run.push(version)
+    else runs.push([version])
+  }
+  // A change recorded after the resolution happened by then: it starts no later than the resolution date.
+  const bound = (date: string) => latest.resolvedDate !== null && date > latest.resolvedDate ? latest.resolvedDate : date
+  const starts = runs.map((run, i) => i === 0 ? latest.onsetDate : bound(later(latest.onsetDate, run[0]!.recordedOn)))
+  return runs.map((run, i) => ({
+    ae: run[run.length - 1]!.snapshot,
+    key: run[0]!.seq,
+    start: starts[i]!,
+    end: i + 1 < runs.length ? starts[i + 1]! : latest.resolvedDate
+  }))
 }
 
 const SERIOUSNESS_VARIABLES = [
@@ -148,7 +191,8 @@ export interface Subject {
 export const usubjid = (studyId: string, participantId: string) => `${studyId}-${participantId}`
 
 /** One AE dataset row. */
-export function aeRow (ae: AeSnapshot, seq: number, subject: Subject): AeDatasetRow {
+export function aeRow (record: GradeRecord, seq: number, subject: Subject): AeDatasetRow {
+  const { ae } = record
   const criteria = Object.fromEntries(SERIOUSNESS_VARIABLES.map(([variable, criterion]) =>
     [variable, ae.serious ? yn(ae.seriousnessCriteria.includes(criterion)) : null])) as Record<typeof SERIOUSNESS_VARIABLES[number][0], SdtmValue>
   return {
@@ -156,6 +200,7 @@ export function aeRow (ae: AeSnapshot, seq: number, subject: Subject): AeDataset
     DOMAIN: 'AE',
     USUBJID: usubjid(subject.studyId, subject.participantId),
     AESEQ: seq,
+    AEGRPID: ae.aeId,
     AESPID: ae.externalId ?? ae.aeId,
     AETERM: ae.otherSpecify ?? ae.term,
     AELLT: ae.term,
@@ -177,20 +222,36 @@ export function aeRow (ae: AeSnapshot, seq: number, subject: Subject): AeDataset
     ...criteria,
     AETOXGR: String(ae.grade),
     EPOCH: ae.phase === undefined ? null : EPOCH[ae.phase],
-    AESTDTC: ae.onsetDate,
-    AEENDTC: ae.resolvedDate,
-    AESTDY: studyDay(ae.onsetDate, subject.rfstdtc),
-    AEENDY: studyDay(ae.resolvedDate, subject.rfstdtc)
+    AESTDTC: record.start,
+    AEENDTC: record.end,
+    AESTDY: studyDay(record.start, subject.rfstdtc),
+    AEENDY: studyDay(record.end, subject.rfstdtc)
   }
 }
 
-const byOnset = (a: AeSnapshot, b: AeSnapshot) =>
-  a.onsetDate !== b.onsetDate ? (a.onsetDate < b.onsetDate ? -1 : 1) : a.aeId !== b.aeId ? (a.aeId < b.aeId ? -1 : 1) : a.version - b.version
-
-/** A subject's AE records in a stable order (onset, aeId, version) with AESEQ 1, 2, ... */
-export function subjectRows (records: readonly AeSnapshot[], subject: Subject): Array<{ ae: AeSnapshot, row: AeDatasetRow }> {
-  return [...records].sort(byOnset).map((ae, i) => ({ ae, row: aeRow(ae, i + 1, subject) }))
+/**
+ * A subject's AE records with AESEQ: every record of every AE (nullified ones
+ * included) numbered 1, 2, ... in the order its first version was committed,
+ * so a number never changes when AEs or grades are added or nullified later
+ * (SUPPAE refers to records by it). Nullified AEs' records are then left out,
+ * leaving gaps; the rows come in onset order.
+ */
+export function subjectRows (aes: readonly (readonly AeVersion[])[], subject: Subject, collapse: boolean): Array<{ ae: AeSnapshot, row: AeDatasetRow }> {
+  const records = aes.flatMap((versions) => {
+    const nullified = versions[versions.length - 1]?.snapshot.nullified === true
+    return gradeRecords(versions, collapse).map((record) => ({ record, nullified }))
+  }).sort((a, b) => a.record.key - b.record.key)
+  return records.map(({ record, nullified }, i) => ({ record, nullified, seq: i + 1 }))
+    .filter((r) => !r.nullified)
+    .sort((a, b) => a.record.start !== b.record.start ? (a.record.start < b.record.start ? -1 : 1) : a.seq - b.seq)
+    .map(({ record, seq }) => ({ ae: record.ae, row: aeRow(record, seq, subject) }))
 }
+
+/** The supplemental qualifiers of each AE record (their QVAL value-level metadata in Define-XML). */
+export const SUPPAE_QUALIFIERS = [
+  { qnam: 'AEDLT', qlabel: 'Dose-Limiting Toxicity', dataType: 'text', length: 1, codelist: 'NY' },
+  { qnam: 'AEDLTPV', qlabel: 'DLT Protocol Version', dataType: 'integer', length: 8 }
+] as const satisfies ReadonlyArray<{ qnam: string, qlabel: string, dataType: DefineDataType, length: number, codelist?: 'NY' }>
 
 /**
  * The SUPPAE records of one AE record: the DLT flag in force at that version
@@ -198,10 +259,11 @@ export function subjectRows (records: readonly AeSnapshot[], subject: Subject): 
  * DLT definition) and the protocol version that classified it.
  */
 export function suppaeRows (ae: AeSnapshot, row: AeDatasetRow): SuppaeRow[] {
-  const parent = { STUDYID: row.STUDYID, RDOMAIN: 'AE', USUBJID: row.USUBJID, IDVAR: 'AESEQ', IDVARVAL: String(row.AESEQ) }
+  const parent = { STUDYID: row.STUDYID!, RDOMAIN: 'AE', USUBJID: row.USUBJID!, IDVAR: 'AESEQ', IDVARVAL: String(row.AESEQ) }
+  const [dlt, version] = SUPPAE_QUALIFIERS
   return [
-    { ...parent, QNAM: 'AEDLT', QLABEL: 'Dose-Limiting Toxicity', QVAL: yn(ae.dlt.isDlt), QORIG: ae.dlt.adjudicated === null ? 'Derived' : 'Assigned', QEVAL: null },
-    { ...parent, QNAM: 'AEDLTPV', QLABEL: 'DLT Protocol Version', QVAL: String(ae.dlt.protocolVersion), QORIG: 'Derived', QEVAL: null }
+    { ...parent, QNAM: dlt.qnam, QLABEL: dlt.qlabel, QVAL: yn(ae.dlt.isDlt), QORIG: ae.dlt.adjudicated === null ? 'Derived' : 'Assigned', QEVAL: null },
+    { ...parent, QNAM: version.qnam, QLABEL: version.qlabel, QVAL: String(ae.dlt.protocolVersion), QORIG: 'Derived', QEVAL: null }
   ]
 }
 

@@ -42,6 +42,12 @@ export function localDate (instant: string, tz = 'UTC'): string {
   return dateOf(Math.floor((tz === 'UTC' ? ms : wallClock(ms, tz)) / DAY_MS))
 }
 
+/** the site's local date and time to the minute ('YYYY-MM-DDThh:mm', as SDTM --DTC hold them) of an RFC 3339 instant */
+export function localDateTime (instant: string, tz = 'UTC'): string {
+  const ms = Date.parse(instant)
+  return new Date(tz === 'UTC' ? ms : wallClock(ms, tz)).toISOString().slice(0, 16)
+}
+
 /**
  * The first instant (ISO, UTC) of the site's calendar day `date`. Where a
  * daylight-saving change skips local midnight, the day starts at the first

@@ -1,9 +1,9 @@
 import t from 'tap'
 import {
-  AE_GRADE_EXTENSION, BUNDLE_END, DLT_EXTENSION, GRADE_CONCEPTS, OUTCOMES, adverseEventResource, bundleEntry, bundleStart,
-  causalityAssessment, patientResource, researchStudyResource, researchSubjectResource, severity, urnUuid, type FhirAe
+  AE_EXTENSIONS, BUNDLE_END, DLT_EXTENSION, GRADE_CONCEPTS, OUTCOMES, adverseEventResource, bundleEntry, bundleStart,
+  RELATEDNESS, aeStatus, interventionResource, patientResource, researchStudyResource, researchSubjectResource, severity, urnUuid, type FhirAe
 } from '../../src/domain/fhir.js'
-import { fhirSchemaErrors } from '../helpers/fhir-validator.js'
+import { backportProfileProblems, fhirSchemaErrors } from '../helpers/fhir-validator.js'
 
 // Expected codes are those of the published terminologies, not of the mapper:
 // - FHIR R4 (4.0.1) code systems adverse-event-severity (mild | moderate | severe),
@@ -16,6 +16,7 @@ import { fhirSchemaErrors } from '../helpers/fhir-validator.js'
 // Every resource is also validated against HL7's official FHIR R4 JSON schema.
 
 const ae = (over: Partial<FhirAe> = {}): FhirAe => ({
+  expected: null,
   aeId: '0190a000-0000-7000-8000-000000000001',
   version: 3,
   participantId: '001-0003',
@@ -44,42 +45,54 @@ const ae = (over: Partial<FhirAe> = {}): FhirAe => ({
 const STUDY = '6b3a4a52-7c3f-5d21-9a4e-0f1f2e3d4c5b'
 const PATIENT = '1c0e3a11-2b4d-5e6f-8a9b-0c1d2e3f4a5b'
 const SUBJECT = '2d1f4b22-3c5e-5f70-9bac-1d2e3f4a5b6c'
-const refs = { study: STUDY, patient: PATIENT }
+const INTERVENTION = '0190a000-0000-5000-8000-0000000000bb'
 const participant = {
   patientUuid: PATIENT, subjectUuid: SUBJECT, studyUuid: STUDY, trialId: 'NCT07295067', participantId: '001-0003', doseLevel: 2, armId: null, withdrawn: false, treatmentEnded: false
 }
+const refs = { study: STUDY, patient: PATIENT, researchSubject: SUBJECT, intervention: INTERVENTION }
 
 t.test('severity from the CTCAE grade and the NCI grade concepts', async t => {
   t.same([1, 2, 3, 4, 5].map((g) => severity(g).code), ['mild', 'moderate', 'severe', 'severe', 'severe'])
   t.same(severity(2), { system: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity', code: 'moderate', display: 'Moderate' })
   t.same([1, 2, 3, 4, 5].map((g) => GRADE_CONCEPTS[g]!.code), ['C41338', 'C41339', 'C41340', 'C41337', 'C48275'])
   t.same(Object.fromEntries(Object.entries(OUTCOMES).map(([k, c]) => [k, c.code])), {
-    recovered: 'resolved', recovering: 'recovering', not_recovered: 'ongoing', recovered_with_sequelae: 'resolvedWithSequelae', fatal: 'fatal', unknown: 'unknown'
+    recovered: 'C49498', recovering: 'C49496', not_recovered: 'C49494', recovered_with_sequelae: 'C49495', fatal: 'C48275'
   })
 })
 
-t.test('causality: WHO-UMC codes where the NCI attribution has one, text always', async t => {
-  const system = 'http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess'
-  t.same(causalityAssessment('definite'), { coding: [{ system, code: 'Certain', display: 'Certain' }], text: 'Definite (NCI attribution)' })
-  t.same(causalityAssessment('probable'), { coding: [{ system, code: 'Probably-Likely', display: 'Probably-Likely' }], text: 'Probable (NCI attribution)' })
-  t.same(causalityAssessment('possible'), { coding: [{ system, code: 'Possible', display: 'Possible' }], text: 'Possible (NCI attribution)' })
-  t.same(causalityAssessment('unlikely'), { coding: [{ system, code: 'Unlikely', display: 'Unlikely' }], text: 'Unlikely (NCI attribution)' })
-  t.same(causalityAssessment('unrelated'), { text: 'Unrelated (NCI attribution)' }, 'WHO-UMC has no code for "not related"')
+t.test('relatedness: an NCIt code for every NCI attribution, "unrelated" included; status: entered-in-error for nullified AEs', async t => {
+  t.same(Object.fromEntries(Object.entries(RELATEDNESS).map(([k, c]) => [k, c.code])), {
+    unrelated: 'C53256', unlikely: 'C53257', possible: 'C53258', probable: 'C53259', definite: 'C53260'
+  })
+  t.equal(aeStatus({ nullified: true, resolvedDate: '2025-01-09', outcome: 'recovered' }), 'entered-in-error')
+  t.equal(aeStatus({ nullified: false, resolvedDate: '2025-01-09', outcome: 'recovered' }), 'completed')
+  t.equal(aeStatus({ nullified: false, resolvedDate: null, outcome: 'fatal' }), 'completed')
+  t.equal(aeStatus({ nullified: false, resolvedDate: null, outcome: 'recovering' }), 'in-progress')
 })
 
-t.test('an AdverseEvent resource', async t => {
+t.test('an AdverseEvent resource following the AE Clinical Research R4 Backport profile', async t => {
   const resource = adverseEventResource(ae(), refs)
+  const ncit = 'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl'
   t.same(resource, {
     resourceType: 'AdverseEvent',
     id: '0190a000-0000-7000-8000-000000000001',
-    meta: { versionId: '3', lastUpdated: '2025-01-09T08:00:00.000Z' },
+    meta: { versionId: '3', lastUpdated: '2025-01-09T08:00:00.000Z', profile: ['http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/AdverseEvent-clinical-research'] },
+    modifierExtension: [{ url: 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/status', valueCode: 'in-progress' }],
     extension: [
+      { url: 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/research-subject-ref', valueReference: { reference: `urn:uuid:${refs.researchSubject}` } },
       {
         url: 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade',
-        valueCodeableConcept: {
-          coding: [{ system: 'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl', code: 'C41340', display: 'Grade 3 Severe Adverse Event' }],
-          text: 'CTCAE v5.0 grade 3'
-        }
+        valueCodeableConcept: { coding: [{ system: ncit, code: 'C41340', display: 'Grade 3 Severe Adverse Event' }], text: 'CTCAE v5.0 grade 3' }
+      },
+      {
+        url: 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/suspect-entity',
+        extension: [
+          { url: 'instance', valueReference: { reference: `urn:uuid:${refs.intervention}` } },
+          {
+            url: 'causality',
+            extension: [{ url: 'entityRelatedness', valueCodeableConcept: { coding: [{ system: ncit, code: 'C53258', display: 'Possibly Related' }], text: 'possible (NCI attribution)' } }]
+          }
+        ]
       },
       { url: DLT_EXTENSION, extension: [{ url: 'isDlt', valueBoolean: true }, { url: 'protocolVersion', valueInteger: 2 }] }
     ],
@@ -91,40 +104,47 @@ t.test('an AdverseEvent resource', async t => {
     recordedDate: '2025-01-08T10:05:00.000Z',
     seriousness: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-seriousness', code: 'non-serious', display: 'Non-serious' }] },
     severity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity', code: 'severe', display: 'Severe' }] },
-    suspectEntity: [{
-      instance: { display: 'Study intervention, dose level 2' },
-      causality: [{
-        assessment: {
-          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess', code: 'Possible', display: 'Possible' }],
-          text: 'Possible (NCI attribution)'
-        }
-      }]
-    }],
+    outcome: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] },
     study: [{ reference: `urn:uuid:${STUDY}` }]
-  })
-  t.equal(AE_GRADE_EXTENSION, 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade')
+  }, 'no outcome stated: data-absent-reason; no seriousness criteria for a non-serious AE (invariant aeClinRes-seriousness-1)')
+  t.equal(AE_EXTENSIONS.grade, 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade')
   t.same(fhirSchemaErrors(resource), [], 'valid against the FHIR R4 JSON schema')
+  t.same(backportProfileProblems(resource), [])
 
   const full = adverseEventResource(ae({
     serious: true,
+    seriousnessCriteria: ['death'],
     grade: 5,
     outcome: 'fatal',
+    resolvedDate: '2025-01-10',
+    expected: false,
+    nullified: true,
+    term: 'Blood and lymphatic system disorders - Other, specify',
+    meddraCode: '10005329',
     otherSpecify: 'Marrow aplasia',
     externalId: 'EDC-7',
     attribution: 'unrelated',
     dlt: { isDlt: false, protocolVersion: 1, adjudicated: false }
   }), refs)
   t.match(full, {
+    modifierExtension: [{ valueCode: 'entered-in-error' }],
     identifier: { system: 'urn:dlt-safety:fhir:ae-external-id', value: 'EDC-7' },
-    event: { text: 'Anemia: Marrow aplasia' },
+    event: { coding: [{ code: '10005329', display: 'Blood and lymphatic system disorders' }], text: 'Blood and lymphatic system disorders - Other, specify: Marrow aplasia' },
     seriousness: { coding: [{ code: 'serious', display: 'Serious' }] },
-    outcome: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-outcome', code: 'fatal', display: 'Fatal' }] },
-    extension: [
-      { valueCodeableConcept: { coding: [{ code: 'C48275', display: 'Grade 5 Death Related to Adverse Event' }] } },
-      { extension: [{ url: 'isDlt', valueBoolean: false }, { url: 'protocolVersion', valueInteger: 1 }, { url: 'adjudicated', valueBoolean: false }] }
-    ]
-  })
+    outcome: { coding: [{ system: ncit, code: 'C48275' }, { system: 'http://terminology.hl7.org/CodeSystem/adverse-event-outcome', code: 'fatal' }] }
+  }, 'nullified: entered-in-error; the outcome coded for the profile and for R4 core')
+  const extension = full.extension as Array<{ url: string } & Record<string, unknown>>
+  const criteria = extension.filter((e) => e.url === 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/seriousness-criteria')
+  t.equal(criteria.length, 6, 'a serious AE states every ICH criterion')
+  t.match(criteria[0], { extension: [{ url: 'criterionCode', valueCodeableConcept: { coding: [{ code: 'C48275' }] } }, { url: 'criterionPresent', valueBoolean: true }] })
+  t.ok(criteria.slice(1).every((c) => JSON.stringify(c).includes('"valueBoolean":false')))
+  t.match(extension.find((e) => e.url === 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/resolve-date'), { valueDateTime: '2025-01-10' })
+  t.match(extension.find((e) => e.url === 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/expected-in-research-study'), { valueBoolean: false })
+  t.match(JSON.stringify(extension.find((e) => e.url === 'http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/suspect-entity')), /"code":"C53256"/, 'unrelated: NCIt Not Related')
   t.same(fhirSchemaErrors(full), [])
+  t.same(backportProfileProblems(full), [])
+  t.same(backportProfileProblems({ ...full, seriousness: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adverse-event-seriousness', code: 'non-serious' }] } }),
+    ['aeClinRes-seriousness-1: serious with criteria, or non-serious without'], 'the profile check notices a broken invariant')
   t.same(fhirSchemaErrors({ ...full, actuality: 'maybe' }).length > 0, true, 'the schema refuses a code outside a required binding')
 })
 
@@ -167,6 +187,7 @@ t.test('a collection Bundle written in pieces is one valid Bundle whose referenc
     researchStudyResource({ uuid: STUDY, trialId: 'NCT07295067', title: 'AAV gene therapy', dmcHold: null }),
     patientResource(participant),
     researchSubjectResource(participant),
+    interventionResource({ uuid: INTERVENTION, trialId: 'NCT07295067', doseLevel: 2, label: '3e11 particles' }),
     adverseEventResource(ae(), refs)
   ]
   const text = bundleStart('2025-02-01T00:00:00.000Z') + resources.map(bundleEntry).join(',') + BUNDLE_END

@@ -2,7 +2,7 @@ import t from 'tap'
 import { parse } from 'csv-parse/sync'
 import {
   ACN_TERMS, AEOUT, AEREL, AE_VARIABLES, SUPPAE_VARIABLES, actionTaken, aeRow, csvField, csvRecord, gradeRecords, inOrder,
-  studyDay, subjectRows, suppaeRows, usubjid, type AeSnapshot
+  studyDay, subjectRows, suppaeRows, usubjid, type AeSnapshot, type AeVersion
 } from '../../src/domain/sdtm.js'
 import { localDate } from '../../src/domain/site-calendar.js'
 import { ACN, NY, OUT, SDTMIG_33_AE, SDTMIG_33_SUPP, columnProblems, valueProblems } from '../helpers/sdtmig-ae.js'
@@ -28,6 +28,9 @@ const ae = (over: Partial<AeSnapshot> = {}): AeSnapshot => ({
   dlt: { isDlt: false, protocolVersion: 1, adjudicated: null },
   ...over
 })
+
+/** A single-grade record of the AE as it stands. */
+const record = (x: AeSnapshot) => ({ ae: x, key: 1, start: x.onsetDate, end: x.resolvedDate })
 
 const subject = { studyId: 'NCT07295067', participantId: '001-0003', rfstdtc: '2025-01-06' }
 
@@ -66,18 +69,27 @@ t.test('study day (SDTMIG v3.3 4.4.4): reference date is day 1, the day before i
   t.equal(localDate('2025-01-06T23:30:00Z', 'Asia/Shanghai'), '2025-01-07', 'and the local date at a site elsewhere')
 })
 
-t.test('one record per grade: the last version of each run at one grade; collapsed: the latest at the worst grade', async t => {
-  const v = (version: number, grade: number, over: Partial<AeSnapshot> = {}) => ae({ version, grade, ...over })
+t.test('one record per grade: the last version of each run at one grade, dated from the recorded grade change; collapsed: the worst grade', async t => {
+  // seq: commit order; recordedOn: the day the version was recorded
+  const v = (version: number, grade: number, recordedOn: string, over: Partial<AeSnapshot> = {}): AeVersion =>
+    ({ snapshot: ae({ version, grade, ...over }), seq: 10 + version, recordedOn })
   t.same(gradeRecords([], false), [])
-  t.same(gradeRecords([v(1, 2), v(2, 2, { nullified: true })], false), [], 'nullified: no record')
-  t.same(gradeRecords([v(1, 2)], false), [v(1, 2)])
-  const history = [v(1, 2), v(2, 3), v(3, 3, { outcome: 'recovered', resolvedDate: '2025-01-20' }), v(4, 2), v(5, 2, { actionTaken: 'DOSE REDUCED' })]
-  t.same(gradeRecords(history, false).map((r) => [r.version, r.grade]), [[1, 2], [3, 3], [5, 2]])
-  t.same(gradeRecords(history, true), [{ ...history[4], grade: 3 }])
+  t.same(gradeRecords([v(1, 2, '2025-01-08')], false), [{ ae: v(1, 2, '2025-01-08').snapshot, key: 11, start: '2025-01-08', end: null }])
+  const resolved = { outcome: 'recovered', resolvedDate: '2025-01-20' } as const
+  const history = [v(1, 2, '2025-01-08'), v(2, 3, '2025-01-10'), v(3, 3, '2025-01-21', resolved), v(4, 2, '2025-01-22', resolved), v(5, 2, '2025-01-23', { ...resolved, actionTaken: 'DOSE REDUCED' })]
+  t.same(gradeRecords(history, false).map((r) => [r.ae.version, r.ae.grade, r.key, r.start, r.end]), [
+    [1, 2, 11, '2025-01-08', '2025-01-10'],
+    [3, 3, 12, '2025-01-10', '2025-01-20'],
+    // recorded on the 22nd, after the resolution on the 20th: it started by then
+    [5, 2, 14, '2025-01-20', '2025-01-20']
+  ])
+  t.same(gradeRecords(history, true).map((r) => [r.ae.version, r.ae.grade, r.key, r.start, r.end]), [[5, 3, 11, '2025-01-08', '2025-01-20']])
+  t.same(gradeRecords([v(1, 2, '2025-01-05', { onsetDate: '2025-01-08' }), v(2, 3, '2025-01-06', { onsetDate: '2025-01-08' })], false).map((r) => r.start),
+    ['2025-01-08', '2025-01-08'], 'a grade never starts before the onset')
 })
 
 t.test('an AE record: identifiers, coding, CT values, dates and study days', async t => {
-  const row = aeRow(ae({
+  const row = aeRow(record(ae({
     otherSpecify: 'Pancytopenia, "transient"',
     externalId: 'EDC-42',
     grade: 3,
@@ -88,12 +100,13 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
     actionTaken: 'drug interrupted',
     onsetDate: '2025-01-05',
     resolvedDate: '2025-01-12'
-  }), 4, subject)
+  })), 4, subject)
   t.same(row, {
     STUDYID: 'NCT07295067',
     DOMAIN: 'AE',
     USUBJID: 'NCT07295067-001-0003',
     AESEQ: 4,
+    AEGRPID: '0190a000-0000-7000-8000-000000000001',
     AESPID: 'EDC-42',
     AETERM: 'Pancytopenia, "transient"',
     AELLT: 'Anemia',
@@ -129,9 +142,9 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
   t.same(Object.keys(row), [...AE_VARIABLES], 'every variable, in dataset order')
   t.same(valueProblems(row, SDTMIG_33_AE), [])
 
-  const plain = aeRow(ae(), 1, subject)
+  const plain = aeRow(record(ae()), 1, subject)
   // an AE after the end of treatment or withdrawal is follow-up (CDISC Epoch C99079)
-  t.same((['on_treatment', 'follow_up', 'off_study'] as const).map((phase) => aeRow(ae({ phase }), 1, subject).EPOCH), ['TREATMENT', 'FOLLOW-UP', 'FOLLOW-UP'])
+  t.same((['on_treatment', 'follow_up', 'off_study'] as const).map((phase) => aeRow(record(ae({ phase })), 1, subject).EPOCH), ['TREATMENT', 'FOLLOW-UP', 'FOLLOW-UP'])
   t.match(plain, {
     AESPID: '0190a000-0000-7000-8000-000000000001',
     AETERM: 'Anemia',
@@ -151,19 +164,21 @@ t.test('an AE record: identifiers, coding, CT values, dates and study days', asy
   t.same(NY.filter((x) => x === plain.AESER), ['N'])
 })
 
-t.test('AESEQ numbers a subject\'s records by onset, then aeId, then version', async t => {
-  const a = ae({ aeId: 'a', onsetDate: '2025-01-09', version: 2 })
-  const b1 = ae({ aeId: 'b', onsetDate: '2025-01-08', version: 1 })
-  const b3 = ae({ aeId: 'b', onsetDate: '2025-01-08', version: 3, grade: 3 })
-  const c = ae({ aeId: 'c', onsetDate: '2025-01-08', version: 1 })
-  const rows = subjectRows([a, c, b3, b1], subject)
-  t.same(rows.map((r) => [r.ae.aeId, r.ae.version, r.row.AESEQ]), [['b', 1, 1], ['b', 3, 2], ['c', 1, 3], ['a', 2, 4]])
-  t.same(subjectRows([b1, a], subject).map((r) => r.row.AESEQ), [1, 2])
+t.test('AESEQ numbers a subject\'s records in commit order, nullified AEs included; rows come in onset order', async t => {
+  const version = (aeId: string, seq: number, over: Partial<AeSnapshot> = {}): AeVersion =>
+    ({ snapshot: ae({ aeId, version: seq, ...over }), seq, recordedOn: '2025-01-09' })
+  const a = [version('a', 1, { onsetDate: '2025-01-09' })]
+  const b = [version('b', 2, { onsetDate: '2025-01-08' }), version('b', 4, { onsetDate: '2025-01-08', grade: 3 })]
+  const nullified = [version('n', 3, { onsetDate: '2025-01-07' }), version('n', 5, { onsetDate: '2025-01-07', nullified: true })]
+  const rows = subjectRows([a, b, nullified], subject, false)
+  t.same(rows.map((r) => [r.ae.aeId, r.row.AESEQ, r.row.AEGRPID, r.row.AESTDTC]), [['b', 2, 'b', '2025-01-08'], ['a', 1, 'a', '2025-01-09'], ['b', 4, 'b', '2025-01-09']],
+    'the nullified AE keeps AESEQ 3 unused; b\'s grade 3 record, recorded after it, is 4')
+  t.same(subjectRows([a, b, nullified], subject, true).map((r) => [r.ae.aeId, r.row.AESEQ]), [['b', 2], ['a', 1]], 'collapsed: one record per AE')
 })
 
 t.test('SUPPAE: the DLT flag and its protocol version, keyed by AESEQ', async t => {
   const computed = ae({ dlt: { isDlt: true, protocolVersion: 2, adjudicated: null } })
-  const row = aeRow(computed, 5, subject)
+  const row = aeRow(record(computed), 5, subject)
   const supp = suppaeRows(computed, row)
   t.same(supp, [
     { STUDYID: 'NCT07295067', RDOMAIN: 'AE', USUBJID: 'NCT07295067-001-0003', IDVAR: 'AESEQ', IDVARVAL: '5', QNAM: 'AEDLT', QLABEL: 'Dose-Limiting Toxicity', QVAL: 'Y', QORIG: 'Derived', QEVAL: null },
@@ -172,7 +187,7 @@ t.test('SUPPAE: the DLT flag and its protocol version, keyed by AESEQ', async t 
   // SDTMIG v3.3 8.4.1: QNAM at most 8 characters, QLABEL at most 40.
   for (const s of supp) t.ok(String(s.QNAM).length <= 8 && String(s.QLABEL).length <= 40)
   const adjudicated = ae({ dlt: { isDlt: false, protocolVersion: 1, adjudicated: false } })
-  t.match(suppaeRows(adjudicated, aeRow(adjudicated, 1, subject))[0], { QVAL: 'N', QORIG: 'Assigned' })
+  t.match(suppaeRows(adjudicated, aeRow(record(adjudicated), 1, subject))[0], { QVAL: 'N', QORIG: 'Assigned' })
   t.equal(usubjid('T1', 'P1'), 'T1-P1')
 })
 

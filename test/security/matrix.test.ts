@@ -115,6 +115,13 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /v1/trials/:trialId/exports/sdtm-ae.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/sdtm-ae.json`), allowed: 200 },
   'GET /v1/trials/:trialId/exports/suppae.csv': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/suppae.csv`), allowed: 200 },
   'GET /v1/trials/:trialId/exports/suppae.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/suppae.json`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/ae.dataset.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/ae.dataset.json`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/suppae.dataset.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/suppae.dataset.json`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/sdtm-dm.csv': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/sdtm-dm.csv`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/dm.dataset.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/dm.dataset.json`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/sdtm-ex.csv': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/sdtm-ex.csv`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/ex.dataset.json': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/ex.dataset.json`), allowed: 200 },
+  'GET /v1/trials/:trialId/exports/define.xml': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/define.xml`), allowed: 200 },
   'GET /v1/trials/:trialId/exports/fhir': { roles: AUDITORS, participantLevel: true, probe: read((w) => `${trial(w)}/exports/fhir`), allowed: 200 }
 }
 const PUBLIC = new Set(['/health', '/ready', '/openapi.json'])
