@@ -18,6 +18,7 @@ import { openapiPlugin } from './plugins/openapi.js'
 import { ctcaePlugin } from './plugins/ctcae.js'
 import { decisionBusPlugin } from './plugins/decision-bus.js'
 import { webhookDeliveryPlugin } from './plugins/webhook-delivery.js'
+import { consolePlugin } from './plugins/console.js'
 import { verificationKeys } from './auth/keys.js'
 import { registerRoutes } from './routes/index.js'
 
@@ -97,6 +98,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(fastifySSE, { heartbeatInterval: 15_000 })
   await app.register(webhookDeliveryPlugin)
   await registerRoutes(app)
+  await app.register(consolePlugin)
 
   return app
 }
