@@ -69,12 +69,12 @@ async function run () {
   async function seriousViolations (page: import('playwright-core').Page) {
     // Evaluated through the DevTools protocol, which the page's CSP does not govern.
     await page.evaluate(axeSource)
-    return await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string, impact: string, nodes: unknown[] }> }> } }).axe
-      const { violations } = await axe.run()
-      return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`)
-    })
+    return await page.evaluate(`axe.run().then(({ violations }) => violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ' (' + v.nodes.length + ')'))`) as string[]
   }
+
+  const attributes = async (page: import('playwright-core').Page, selector: string, name: string) =>
+    await Promise.all((await page.locator(selector).all()).map(async (l) => await l.getAttribute(name)))
 
   await t.test('the DMC signs in by link, sees the banner and chart go live, records a decision and prints', async (t) => {
     const { page, problems, requested } = await openPage()
@@ -82,7 +82,7 @@ async function run () {
     await page.goto(`${base}#token=${token}&trial=${TRIAL}`)
     await page.locator('#banner').waitFor()
     t.notMatch(page.url(), /token=/, 'the token is dropped from the address bar')
-    t.equal(await page.evaluate(() => sessionStorage.getItem('dlt-console.token')), token, 'kept in the tab\'s session storage')
+    t.equal(await page.evaluate("sessionStorage.getItem('dlt-console.token')"), token, 'kept in the tab\'s session storage')
     t.match(await page.locator('#trial-title').textContent(), TRIAL)
     const group = page.locator('svg .group[data-group="DL1"]')
     t.equal(await group.getAttribute('data-dlts'), '0', 'no DLT at level 1 yet')
@@ -127,7 +127,7 @@ async function run () {
     await page.locator('#token-input').fill(signToken('investigator', { sub: 'pi-xuanwu', sites: [SITE] }))
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.locator('#swimmer-state').filter({ hasText: /adverse events\.$/ }).waitFor()
-    const lanes = await page.locator('svg .lane').evaluateAll((els) => els.map((e) => (e as SVGElement).dataset.site))
+    const lanes = await attributes(page, 'svg .lane', 'data-site')
     t.same(lanes, [SITE], 'one lane, at its own site')
     t.notMatch(await page.locator('main').textContent(), /P-002/, 'the other site\'s participant appears nowhere')
     t.match(await page.locator('#toxicity').textContent(), /Not available to this token \(403\)/, 'the whole-trial summary is not for this role')
@@ -139,7 +139,7 @@ async function run () {
     const { page } = await openPage()
     await page.goto(`${base}#token=${signToken('safety_monitor')}&trial=${TRIAL}`)
     await page.locator('#swimmer-state').filter({ hasText: /adverse events\.$/ }).waitFor()
-    const lanes = await page.locator('svg .lane').evaluateAll((els) => els.map((e) => (e as SVGElement).dataset.participant))
+    const lanes = await attributes(page, 'svg .lane', 'data-participant')
     t.same(lanes, ['P-001', 'P-002'])
     t.match(await page.locator('#toxicity').textContent(), /Anemia/, 'the toxicity table lists the DLT term')
   })
