@@ -33,7 +33,7 @@ export function dltChart (groups, labelOf, marks, title) {
   const band = plotW / Math.max(groups.length, 1)
   const desc = groups.map((g) => `${labelOf(g)}: ${g.dlts} DLTs in ${g.evaluable} evaluable (${fmtPct(g.dltRate)}, 95% CI ${fmtPct(g.ci95[0])} to ${fmtPct(g.ci95[1])}), ${g.pending} pending, ${stateOf(g)}`).join('; ')
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1]
-  return s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'dlt-title dlt-desc', class: 'svg', 'font-family': 'system-ui, sans-serif', 'font-size': '12' },
+  return s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'dlt-title dlt-desc', class: 'svg svg-narrow', 'font-family': 'system-ui, sans-serif', 'font-size': '12' },
     s('title', { id: 'dlt-title', text: title }),
     s('desc', { id: 'dlt-desc', text: desc }),
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#ffffff' }),

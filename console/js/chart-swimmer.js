@@ -14,20 +14,31 @@ const W = 900
 
 const dayNumber = (isoDate) => Math.floor(Date.parse(isoDate.slice(0, 10) + 'T00:00:00Z') / DAY)
 
-/** lanes: each participant with its days (relative to day 0, the first administration or else enrolment) */
+/** Days per mark: a day, or a week when the lanes span long enough that days would overlap anyway. */
+const binOf = (span) => span > 120 ? 7 : 1
+
+/**
+ * lanes: each participant with its days (relative to day 0, the first administration or else
+ * enrolment), and one mark per day (or week) holding the worst grade of its AEs and whether one was a DLT.
+ */
 export function lanes (participants, administrationsOf, aesOf, now) {
   const today = dayNumber(now)
+  const earliest = Math.min(today, ...participants.map((p) => dayNumber(p.enrolledOn)))
+  const bin = binOf(today - earliest)
   return participants.map((p) => {
     const doses = administrationsOf.get(p.participantId) ?? []
     const zero = dayNumber(doses[0]?.administeredAt ?? p.enrolledOn)
     const end = dayNumber(p.withdrawnAt ?? new Date(now).toISOString())
     const aes = aesOf.get(p.participantId) ?? []
-    // One mark per day and grade (many AEs on one day would hide each other anyway); a DLT keeps its own mark.
     const marks = new Map()
     for (const ae of aes) {
-      const key = `${dayNumber(ae.onsetDate)}:${ae.grade}:${ae.dlt.isDlt}`
-      const m = marks.get(key) ?? { day: dayNumber(ae.onsetDate) - zero, grade: ae.grade, dlt: ae.dlt.isDlt, terms: [] }
-      m.terms.push(ae.term)
+      const day = dayNumber(ae.onsetDate) - zero
+      const key = Math.floor(day / bin)
+      const m = marks.get(key) ?? { day: key * bin, grade: 0, dlt: false, count: 0, terms: new Set() }
+      m.grade = Math.max(m.grade, ae.grade)
+      m.dlt ||= ae.dlt.isDlt
+      m.count++
+      if (m.terms.size < 5) m.terms.add(ae.term)
       marks.set(key, m)
     }
     return {
@@ -37,6 +48,7 @@ export function lanes (participants, administrationsOf, aesOf, now) {
       treatmentEnd: p.treatmentEndedAt === null ? null : dayNumber(p.treatmentEndedAt) - zero,
       doses: doses.map((d) => ({ day: dayNumber(d.administeredAt) - zero, modified: d.doseModification, level: d.doseLevel })),
       marks: [...marks.values()],
+      bin,
       aes
     }
   })
@@ -60,9 +72,11 @@ export function swimmerChart (rows, protocol, labelOf, title) {
   const ticks = []
   for (let d = Math.ceil(minDay / step) * step; d <= maxDay; d += step) ticks.push(d)
   const aeCount = rows.reduce((n, r) => n + r.aes.length, 0)
+  const titled = rows.reduce((n, r) => n + r.marks.length, 0) <= 5000
+  const per = rows[0]?.bin === 7 ? 'week' : 'day'
   return s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'swim-title swim-desc', class: 'svg', 'font-family': 'system-ui, sans-serif', 'font-size': '11' },
     s('title', { id: 'swim-title', text: title }),
-    s('desc', { id: 'swim-desc', text: `${rows.length} participants and ${aeCount} adverse events, in days from each participant's first administration. The table view lists the same data.` }),
+    s('desc', { id: 'swim-desc', text: `${rows.length} participants and ${aeCount} adverse events, in days from each participant's first administration; each mark is the worst grade of a participant's AEs in one ${per}. The table view lists the same data.` }),
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#ffffff' }),
     legend(),
     ticks.map((d) => s('g', {},
@@ -78,9 +92,13 @@ export function swimmerChart (rows, protocol, labelOf, title) {
         s('line', { x1: x(r.enrolled), x2: x(r.treatmentEnd ?? r.end), y1: cy, y2: cy, stroke: '#4d4d4d', 'stroke-width': 4 }),
         r.treatmentEnd === null ? null : s('line', { x1: x(r.treatmentEnd), x2: x(r.end), y1: cy, y2: cy, stroke: '#9a9a9a', 'stroke-width': 2, 'stroke-dasharray': '3 2' }),
         r.doses.map((d) => s('path', { d: `M${x(d.day)} ${cy - 8}l-4 -6h8z`, fill: d.modified ? '#b00020' : '#0b6e2e' })),
-        r.marks.map((m) => m.dlt
-          ? s('path', { d: `M${x(m.day)} ${cy - 7}l7 7l-7 7l-7 -7z`, fill: GRADE_COLOURS[m.grade], stroke: INK, 'stroke-width': 1.5 }, s('title', { text: `DLT, grade ${m.grade}, day ${m.day}: ${m.terms.join(', ')}` }))
-          : s('circle', { cx: x(m.day), cy, r: 4.5, fill: GRADE_COLOURS[m.grade] }, s('title', { text: `grade ${m.grade}, day ${m.day}: ${m.terms.join(', ')}` }))))
+        r.marks.map((m) => {
+          // Tooltips for plots a browser draws quickly; the table view has the numbers of every plot.
+          const tip = titled ? s('title', { text: `${m.dlt ? 'DLT, ' : ''}worst grade ${m.grade}, ${r.bin === 1 ? `day ${m.day}` : `days ${m.day} to ${m.day + r.bin - 1}`}: ${m.count} AE${m.count === 1 ? '' : 's'} (${[...m.terms].join(', ')})` }) : null
+          return m.dlt
+            ? s('path', { d: `M${x(m.day)} ${cy - 7}l7 7l-7 7l-7 -7z`, fill: GRADE_COLOURS[m.grade], stroke: INK, 'stroke-width': 1.5 }, tip)
+            : s('circle', { cx: x(m.day), cy, r: 4.5, fill: GRADE_COLOURS[m.grade] }, tip)
+        }))
     }))
 }
 

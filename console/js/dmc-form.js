@@ -23,7 +23,7 @@ const radios = (name, options, legend) => h('fieldset', {},
     h('span', { class: 'hint', id: `${name}-${value}-help`, text: ` ${help}` }))))
 
 /**
- * freshMinutes: the limit the service states for signatures (null when unknown);
+ * freshMinutes(): the limit the service states for signatures (undefined or null while unknown);
  * getStatus() the status in view; submit(body, token) posts it.
  */
 export function dmcForm ({ getToken, setToken, getStatus, freshMinutes, submit }) {
@@ -36,12 +36,13 @@ export function dmcForm ({ getToken, setToken, getStatus, freshMinutes, submit }
     const status = getStatus()
     onStatus.replaceChildren('Signs the status ', h('code', { text: status.decisionId }), ` (${status.state}, as of ${fmtTime(status.asOf)}) as `, h('strong', { text: claimsOf(getToken())?.sub ?? '?' }), '.')
     const iat = claimsOf(getToken())?.iat
-    const rule = `Signing is an electronic signature (21 CFR 11.200): it needs fresh authentication, a token issued ${freshMinutes === null ? 'recently' : `in the last ${freshMinutes} minutes`}.`
+    const limit = freshMinutes() ?? null
+    const rule = `Signing is an electronic signature (21 CFR 11.200): it needs fresh authentication, a token issued ${limit === null ? 'recently' : `in the last ${limit} minutes`}.`
     if (iat === undefined) {
       freshness.textContent = `${rule} Your token states no issue time, so the service will refuse the signature: paste a freshly issued token below.`
     } else {
       const age = Math.floor((Date.now() / 1000 - iat) / 60)
-      const stale = freshMinutes !== null && age >= freshMinutes
+      const stale = limit !== null && age >= limit
       freshness.textContent = `${rule} Your token was issued at ${fmtTime(new Date(iat * 1000).toISOString())} (${age} min ago)${stale ? ': too old to sign, paste a freshly issued token below (it replaces the one in use).' : '.'}`
     }
   }

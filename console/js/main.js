@@ -13,6 +13,7 @@ const $ = (id) => document.getElementById(id)
 let token = null
 const api = createApi(() => token)
 let view = null // the open trial: { trialId, stream, ... }
+let freshLimit // minutes a signature's token may be old: undefined until read, null when unknown
 
 const path = (trialId, rest = '') => `/v1/trials/${encodeURIComponent(trialId)}${rest}`
 const denied = (error) => h('p', { class: 'notice', text: error instanceof ApiError ? `Not available to this token (${error.status}): ${error.message}` : `Could not load: ${error.message}` })
@@ -97,10 +98,10 @@ async function openTrial (trialId, trials) {
 
   const bannerSlot = h('div', { id: 'banner-slot' })
   const dlt = figure({ title: 'DLT rate per dose level', name: `${trialId}-dlt-rates`, note: 'Point: DLTs / evaluable; bar: exact (Clopper-Pearson) 95% interval; dashed lines: the protocol\'s target and stopping thresholds.' })
-  const swim = figure({ title: 'Swimmer plot', name: `${trialId}-swimmer`, note: 'Each lane a participant, in days from the first administration; shaded: the DLT windows the protocol opens; marks: AEs by grade (diamond: DLT).' })
+  const swim = figure({ title: 'Swimmer plot', name: `${trialId}-swimmer`, note: 'Each lane a participant, in days from the first administration; shaded: the DLT windows the protocol opens; marks: the worst grade of the AEs of a day (of a week when the plot spans over 120 days); diamond: a DLT among them.' })
   const swimState = h('p', { class: 'hint', id: 'swimmer-state', role: 'status' })
   const slots = { summary: h('div'), tox: h('div'), history: h('div'), table: h('div'), protocol: h('div'), swimmer: h('div') }
-  slots.swimmer.append(swimState, swim.element)
+  slots.swimmer.append(swim.element, swimState)
   me.bannerSlot = bannerSlot
   me.dlt = dlt
   me.swim = swim
@@ -118,7 +119,7 @@ async function openTrial (trialId, trials) {
       getToken: () => token,
       setToken,
       getStatus: () => me.status,
-      freshMinutes: await freshMinutes(),
+      freshMinutes: () => freshLimit,
       submit: async (body) => {
         const recorded = await api.post(path(trialId, '/dmc-decisions'), body)
         showStatus(me, recorded.status)
@@ -127,6 +128,8 @@ async function openTrial (trialId, trials) {
     })
   }
   me.form = form
+  // The limit is read from the service's own documentation, without holding up the views.
+  if (form !== null && freshLimit === undefined) freshMinutes().then((m) => { freshLimit = m; form.refresh() })
   root.replaceChildren(
     h('div', { class: 'trial-head' }, h('h1', { id: 'trial-title', text: `${trial.trialId}: ${trial.title}` }), trialPicker(trials, trialId)),
     nav,
@@ -210,24 +213,44 @@ async function loadSwimmer (me) {
   me.loading = (async () => {
     const { trialId, trial, swim, swimState } = me
     try {
-      const participants = await api.all(path(trialId, '/participants'))
+      const [participants, firstPage] = await Promise.all([api.all(path(trialId, '/participants')), api.get(path(trialId, '/adverse-events?limit=500'))])
       const administrations = new Map()
-      await eachLimited(participants.filter((p) => p.firstAdministrationAt !== null), 6, async (p) => {
-        administrations.set(p.participantId, await api.all(path(trialId, `/participants/${encodeURIComponent(p.participantId)}/administrations`)))
-      })
-      const draw = (aes, more) => {
-        const byParticipant = new Map()
-        for (const ae of aes) byParticipant.set(ae.participantId, [...(byParticipant.get(ae.participantId) ?? []), ae])
-        const rows = lanes(participants, administrations, byParticipant, me.status.asOf)
+      const aesOf = new Map()
+      let aeCount = 0
+      const draw = (more) => {
+        const rows = lanes(participants, administrations, aesOf, me.status.asOf)
         swim.update(swimmerChart(rows, trial.protocol, me.shortLabel, `Swimmer plot, ${trialId}`), swimmerTable(rows, me.labelOf))
-        swimState.textContent = more ? `Loading adverse events: ${aes.length} so far…` : `${participants.length} participants, ${aes.length} adverse events.`
+        swimState.textContent = more ? `Loading: ${aeCount} adverse events so far…` : `${participants.length} participants, ${aeCount} adverse events.`
       }
-      let last = 0
-      const aes = await api.all(path(trialId, '/adverse-events'), (so, more) => {
-        // Redraw at most every 5,000 AEs while loading: drawing is the costly part.
-        if (more && so.length - last >= 5000) { last = so.length; draw(so, true) }
+      const keep = (ae) => {
+        const list = aesOf.get(ae.participantId)
+        if (list === undefined) aesOf.set(ae.participantId, [ae])
+        else list.push(ae)
+        aeCount++
+      }
+      // One page holds every AE of most trials; a longer list is read participant by participant,
+      // several at once (a keyset-paged trial-wide list can only be read one page after another).
+      const many = firstPage.nextCursor !== null
+      if (!many) firstPage.items.forEach(keep)
+      // While a long list loads it is redrawn now and then, never spending more than a fifth of the time drawing.
+      let drawn = performance.now()
+      let pause = 3000
+      await eachLimited(participants, 6, async (p) => {
+        const id = encodeURIComponent(p.participantId)
+        const [doses, aes] = await Promise.all([
+          p.firstAdministrationAt === null ? [] : api.all(path(trialId, `/participants/${id}/administrations`)),
+          many ? api.all(path(trialId, `/adverse-events?participantId=${id}`)) : []
+        ])
+        administrations.set(p.participantId, doses)
+        aes.forEach(keep)
+        if (many && view === me && performance.now() - drawn > pause) {
+          const began = performance.now()
+          draw(true)
+          drawn = performance.now()
+          pause = Math.max(3000, 4 * (drawn - began))
+        }
       })
-      if (view === me) draw(aes, false)
+      if (view === me) draw(false)
       performance.mark('console:swimmer')
     } catch (error) {
       if (view === me) me.slots.swimmer.replaceChildren(h('h2', { text: 'Swimmer plot' }), denied(error))

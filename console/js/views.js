@@ -69,7 +69,7 @@ export function toxicityTable (summary, labelOf) {
         groups.map((g) => h('th', { scope: 'colgroup', colspan: grades.length, text: `${g.label} (n=${g.n})` }))),
       h('tr', {}, groups.flatMap((g) => grades.map((gr) => h('th', { scope: 'col', text: `G${gr}`, 'aria-label': `${g.label} grade ${gr}` }))))),
     h('tbody', {}, sorted.map((r) => h('tr', {},
-      h('td', { text: r.soc }), h('th', { scope: 'row', text: r.term }),
+      h('td', { class: 'soc', text: r.soc }), h('th', { scope: 'row', text: r.term }),
       groups.flatMap((g) => grades.map((gr) => {
         const n = r.cells.get(`${g.key}|${gr}`)
         return h('td', { class: n === undefined ? 'zero' : `g${gr}`, text: n ?? '' })

@@ -22,6 +22,7 @@ async function run () {
   const { daysAgo, dltAe, enrol, administer, mildAe, reportAe } = await import('../helpers/fixtures.js')
   const { loadSeeds } = await import('../../seeds/load.js')
   const { trials } = await import('../../seeds/trials/index.js')
+  const { SHUTDOWN } = await import('../../src/plugins/decision-bus.js')
 
   const TRIAL = 'NCT07295067'
   const SITE = 'xuanwu-hospital'
@@ -119,6 +120,25 @@ async function run () {
     t.same(requested.filter((u) => u.includes('token=')), [], 'no request carried the token in its URL')
     // The blinded participant-level reads are refused (403), as they should be; nothing else fails.
     t.same(problems.filter((p) => !/status of 403/.test(p)), [], 'no script error, no missing file, nothing refused by the CSP')
+  })
+
+  await t.test('the page says when live updates are cut, and catches up once back', async (t) => {
+    const { page } = await openPage()
+    await page.goto(`${base}#token=${signToken('dmc')}&trial=${TRIAL}`)
+    await page.locator('#live[data-state="live"]').waitFor()
+    // The instance ends its streams (as when it shuts down) while the browser is offline, so the page cannot reconnect yet.
+    await browser.setOffline(true)
+    t.teardown(async () => { await browser.setOffline(false) })
+    app.decisionBus.emit(SHUTDOWN)
+    await page.locator('#live[data-state="disconnected"]').waitFor({ timeout: 10_000 })
+    t.match(await page.locator('#live').textContent(), /Disconnected from live updates/, 'the disconnection is announced')
+    // A second DLT at level 1 while the page is offline: a new decision it must catch up on.
+    await reportAe(app, TRIAL, dltAe('P-002', daysAgo(1).date))
+    const status = await app.inject({ method: 'GET', url: `/v1/trials/${TRIAL}/status`, headers: bearer('dmc') })
+    await browser.setOffline(false)
+    await page.locator('#live[data-state="live"]').waitFor({ timeout: 20_000 })
+    await page.locator(`#banner[data-decision-id="${status.json().decisionId}"]`).waitFor({ timeout: 5000 })
+    t.equal(await page.locator('svg .group[data-group="DL1"]').getAttribute('data-dlts'), '2', 'reconnected, with the decision made meanwhile')
   })
 
   await t.test('a site-scoped token sees its own sites only', async (t) => {
