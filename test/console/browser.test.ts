@@ -79,7 +79,8 @@ async function run () {
 
   await t.test('the DMC signs in by link, sees the banner and chart go live, records a decision and prints', async (t) => {
     const { page, problems, requested } = await openPage()
-    const token = signToken('dmc', { sub: 'dmc-chair' })
+    // Signed in ten minutes ago: reading is fine, signing needs a fresh token.
+    const token = signToken('dmc', { sub: 'dmc-chair', issuedAt: Math.floor(Date.now() / 1000) - 600 })
     await page.goto(`${base}#token=${token}&trial=${TRIAL}`)
     await page.locator('#banner').waitFor()
     t.notMatch(page.url(), /token=/, 'the token is dropped from the address bar')
@@ -99,9 +100,14 @@ async function run () {
     t.ok(elapsed < 2000, `the chart shows the DLT ${elapsed} ms after the AE was posted`)
     t.not(await page.locator('#banner').getAttribute('data-decision-id'), before, 'the banner stands on the new decision')
 
+    t.match(await page.locator('#dmc-fresh').textContent(), /in the last 5 minutes.*10 min ago\): too old to sign/, 'the fresh-authentication rule is explained before signing')
     await page.locator('#decision-continue').check()
     await page.locator('#dmc-rationale').fill('One DLT in the first cohort: continue per protocol, expand to 6.')
     await page.locator('#meaning-reviewed').check()
+    await page.getByRole('button', { name: 'Sign and record' }).click()
+    await page.locator('#dmc-result .error').waitFor()
+    t.match(await page.locator('#dmc-result').textContent(), /Not recorded \(401\).*Authenticate again/, 'the service refuses the stale token and the page says what to do')
+    await page.locator('#dmc-fresh-token').fill(signToken('dmc', { sub: 'dmc-chair' }))
     await page.getByRole('button', { name: 'Sign and record' }).click()
     await page.locator('#dmc-result .ok').waitFor()
     const audit = await app.inject({ method: 'GET', url: `/v1/audit?trialId=${TRIAL}&entity=dmc_decision`, headers: bearer('admin') })
@@ -118,8 +124,8 @@ async function run () {
     t.ok(pdf.length > 20_000, `a PDF of ${pdf.length} bytes`)
 
     t.same(requested.filter((u) => u.includes('token=')), [], 'no request carried the token in its URL')
-    // The blinded participant-level reads are refused (403), as they should be; nothing else fails.
-    t.same(problems.filter((p) => !/status of 403/.test(p)), [], 'no script error, no missing file, nothing refused by the CSP')
+    // The blinded participant-level reads are refused (403) and the stale signature (401), as they should be; nothing else fails.
+    t.same(problems.filter((p) => !/status of 40[13]/.test(p)), [], 'no script error, no missing file, nothing refused by the CSP')
   })
 
   await t.test('the page says when live updates are cut, and catches up once back', async (t) => {
