@@ -109,10 +109,11 @@ async function openTrial (trialId, trials) {
   me.slots = slots
   me.shortLabel = shortLabel
 
-  const nav = h('nav', { class: 'toc', 'aria-label': 'Sections' }, h('ul', {},
-    [['banner-slot', 'Stop/go'], ['dlt', 'DLT rates'], ['swimmer', 'Swimmer plot'], ['toxicity', 'Toxicity'], ['dmc', 'DMC decision'], ['history', 'History'], ['decision-table', 'Decision table'], ['protocol', 'Protocol']]
-      .map(([id, text]) => h('li', {}, h('a', { href: `#${id}`, on: { click: (e) => { e.preventDefault(); $(id)?.scrollIntoView(); $(id)?.focus() } }, text })))))
   const isDmc = claimsOf(token)?.role === 'dmc'
+  const nav = h('nav', { class: 'toc', 'aria-label': 'Sections' }, h('ul', {},
+    [['banner-slot', 'Stop/go'], ['dlt', 'DLT rates'], ['swimmer', 'Swimmer plot'], ['toxicity', 'Toxicity'], isDmc ? ['dmc', 'DMC decision'] : null, ['history', 'History'], ['decision-table', 'Decision table'], ['protocol', 'Protocol']]
+      .filter((entry) => entry !== null)
+      .map(([id, text]) => h('li', {}, h('a', { href: `#${id}`, on: { click: (e) => { e.preventDefault(); $(id)?.scrollIntoView(); $(id)?.focus() } }, text })))))
   let form = null
   if (isDmc) {
     form = dmcForm({
@@ -197,6 +198,7 @@ async function loadDetails (me) {
     ? [`${queries.value.length} open DLT quer${queries.value.length === 1 ? 'y' : 'ies'} to the sites (AEs whose verdict needs information: ${[...new Set(queries.value.flatMap((a) => a.dlt.missing))].join(', ')})`]
     : []
   me.bannerSlot.replaceChildren(banner(me.status, labelOf, me.waits))
+  performance.mark('console:details')
 }
 
 async function loadProtocol (me) {

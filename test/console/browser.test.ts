@@ -56,8 +56,9 @@ async function run () {
   const axeSource = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 
   /** a page that records what the CSP refused, script errors, and every URL it requested */
-  async function openPage () {
+  async function openPage (viewport = { width: 1280, height: 900 }) {
     const page = await browser.newPage()
+    await page.setViewportSize(viewport)
     const problems: string[] = []
     const requested: string[] = []
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
@@ -147,8 +148,8 @@ async function run () {
     t.equal(await page.locator('svg .group[data-group="DL1"]').getAttribute('data-dlts'), '2', 'reconnected, with the decision made meanwhile')
   })
 
-  await t.test('a site-scoped token sees its own sites only', async (t) => {
-    const { page, problems } = await openPage()
+  await t.test('a site-scoped token sees its own sites only (on a tablet)', async (t) => {
+    const { page, problems } = await openPage({ width: 820, height: 1180 })
     await page.goto(base)
     await page.locator('#token-input').fill(signToken('investigator', { sub: 'pi-xuanwu', sites: [SITE] }))
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -157,6 +158,7 @@ async function run () {
     t.same(lanes, [SITE], 'one lane, at its own site')
     t.notMatch(await page.locator('main').textContent(), /P-002/, 'the other site\'s participant appears nowhere')
     t.match(await page.locator('#toxicity').textContent(), /Not available to this token \(403\)/, 'the whole-trial summary is not for this role')
+    t.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'nothing wider than a tablet\'s screen (wide tables scroll in their own region)')
     t.same(await seriousViolations(page), [], 'axe-core: no serious or critical violation')
     t.same(problems.filter((p) => !/status of 403/.test(p)), [], 'no script error, no missing file, nothing refused by the CSP')
   })
