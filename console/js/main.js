@@ -184,14 +184,24 @@ async function loadDetails (me) {
   const { trialId, slots, labelOf } = me
   const [summary, decisions, table, queries] = await Promise.allSettled([
     api.get(path(trialId, '/summary')),
-    api.all(path(trialId, '/decisions')),
+    api.get(path(trialId, '/decisions?limit=100')),
     api.get(path(trialId, '/decision-table')),
     api.all(path(trialId, '/adverse-events?dltVerdict=needs_information'))
   ])
   if (view !== me) return
   slots.summary.replaceChildren(summary.status === 'fulfilled' ? summaryTable(summary.value, labelOf) : denied(summary.reason))
   slots.tox.replaceChildren(summary.status === 'fulfilled' ? toxicityTable(summary.value, labelOf) : denied(summary.reason))
-  slots.history.replaceChildren(decisions.status === 'fulfilled' ? decisionHistory(decisions.value, me.status.decisionId) : denied(decisions.reason))
+  if (decisions.status === 'fulfilled') {
+    let cursor = decisions.value.nextCursor
+    const older = async () => {
+      const page = await api.get(path(trialId, `/decisions?limit=100&cursor=${encodeURIComponent(cursor)}`))
+      cursor = page.nextCursor
+      return { items: page.items, more: cursor !== null }
+    }
+    slots.history.replaceChildren(decisionHistory(decisions.value.items, me.status.decisionId, cursor !== null, older))
+  } else {
+    slots.history.replaceChildren(denied(decisions.reason))
+  }
   slots.table.replaceChildren(table.status === 'fulfilled' ? decisionTableView(table.value) : denied(table.reason))
   // Open DLT queries to the sites: the trial waits for their answers (not visible to a blinded DMC).
   me.waits = queries.status === 'fulfilled' && queries.value.length > 0

@@ -78,20 +78,41 @@ export function toxicityTable (summary, labelOf) {
 
 const triggerText = (t) => [t.type, t.entity, t.change].filter((x) => typeof x === 'string').join(' · ')
 
-export function decisionHistory (decisions, currentId) {
-  if (decisions.length === 0) return h('p', { text: 'No decisions yet.' })
-  return h('ol', { class: 'history', reversed: true },
-    decisions.map((d) => h('li', { class: d.decisionId === currentId ? 'current' : null },
-      h('details', {},
-        h('summary', {},
-          h('span', { class: `pill pill-${d.state}`, text: STATES[d.state] ?? d.state }), ' ',
-          h('strong', { text: actionText(d.action) }),
-          d.nextDoseLevel === null ? '' : ` (next level ${d.nextDoseLevel})`,
-          ` · ${fmtTime(d.at)} · protocol v${d.protocolVersion} · ${triggerText(d.trigger)}`,
-          d.decisionId === currentId ? ' · in force' : ''),
-        h('p', { class: 'meta' }, 'Decision ', h('code', { text: d.decisionId }), ` · service ${d.serviceVersion}`),
-        h('h4', { text: 'Trigger' }), h('pre', { tabindex: '0', text: JSON.stringify(d.trigger, null, 2) }),
-        h('h4', { text: 'Snapshot' }), h('pre', { tabindex: '0', text: JSON.stringify(d.snapshot, null, 2) })))))
+const decisionItem = (d, currentId) => h('li', { class: d.decisionId === currentId ? 'current' : null },
+  h('details', {},
+    h('summary', {},
+      h('span', { class: `pill pill-${d.state}`, text: STATES[d.state] ?? d.state }), ' ',
+      h('strong', { text: actionText(d.action) }),
+      d.nextDoseLevel === null ? '' : ` (next level ${d.nextDoseLevel})`,
+      ` · ${fmtTime(d.at)} · protocol v${d.protocolVersion} · ${triggerText(d.trigger)}`,
+      d.decisionId === currentId ? ' · in force' : ''),
+    h('p', { class: 'meta' }, 'Decision ', h('code', { text: d.decisionId }), ` · service ${d.serviceVersion}`),
+    h('h4', { text: 'Trigger' }), h('pre', { tabindex: '0', text: JSON.stringify(d.trigger, null, 2) }),
+    h('h4', { text: 'Snapshot' }), h('pre', { tabindex: '0', text: JSON.stringify(d.snapshot, null, 2) })))
+
+/** Newest first, a page at a time: older(): the next page's decisions and whether more follow. */
+export function decisionHistory (first, currentId, hasMore, older) {
+  if (first.length === 0) return h('p', { text: 'No decisions yet.' })
+  const list = h('ul', { class: 'history' }, first.map((d) => decisionItem(d, currentId)))
+  const button = h('button', {
+    type: 'button',
+    class: 'secondary',
+    hidden: !hasMore,
+    text: 'Show older decisions',
+    on: {
+      click: async () => {
+        button.disabled = true
+        try {
+          const page = await older()
+          list.append(...page.items.map((d) => decisionItem(d, currentId)))
+          button.hidden = !page.more
+        } finally {
+          button.disabled = false
+        }
+      }
+    }
+  })
+  return h('div', {}, list, button)
 }
 
 export function decisionTableView (dt) {

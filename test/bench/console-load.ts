@@ -36,7 +36,7 @@ for (const role of ['dmc', 'safety_monitor'] as const) {
     await page.goto(`${origin}/console/#token=${signToken(role)}&trial=${dataset.big.trialId}`)
     await page.locator('#banner').waitFor({ timeout: 600_000 })
     if (role === 'safety_monitor') await page.locator('#swimmer-state').filter({ hasText: /adverse events\.$/ }).waitFor({ timeout: 600_000 })
-    await page.locator('#history ol, #history .notice').first().waitFor({ timeout: 600_000 })
+    await page.locator('#history ul, #history .notice').first().waitFor({ timeout: 600_000 })
     const marks = await page.evaluate('Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)]))') as Record<string, number>
     console.log(`${role} run ${run}: banner and DLT chart ${marks['console:status']} ms after navigation; summary, toxicity, history, decision table ${marks['console:details']} ms; ` +
       `swimmer complete ${marks['console:swimmer'] ?? 'n/a (blinded)'} ms; ${await page.locator('#swimmer-state').textContent().catch(() => '')}`)
