@@ -2,6 +2,8 @@
 // answers, so a site-scoped or blinded token sees in the console exactly what
 // it may see through the API.
 
+const MAX_RETRIES = 30
+
 export class ApiError extends Error {
   constructor (status, problem) {
     super(problem?.detail ?? problem?.title ?? `HTTP ${status}`)
@@ -14,7 +16,13 @@ export function createApi (getToken) {
   async function request (method, path, body) {
     const headers = { authorization: `Bearer ${getToken()}`, accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
+    let res
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' })
+      // Over the token's request limit (a large swimmer plot reads per participant): wait as told, then go on.
+      if (res.status !== 429 || attempt === MAX_RETRIES) break
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (Number(res.headers.get('retry-after')) || 2)))
+    }
     const text = await res.text()
     const data = text === '' ? null : JSON.parse(text)
     if (!res.ok) throw new ApiError(res.status, data)
