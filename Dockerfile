@@ -10,6 +10,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY db ./db
 COPY seeds ./seeds
+COPY console ./console
 RUN npm run build
 
 # Runtime stage: production dependencies and compiled output only, as a non-root user.

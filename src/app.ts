@@ -19,6 +19,7 @@ import { ctcaePlugin } from './plugins/ctcae.js'
 import { decisionBusPlugin } from './plugins/decision-bus.js'
 import { webhookDeliveryPlugin } from './plugins/webhook-delivery.js'
 import { statusSchedulerPlugin } from './plugins/status-scheduler.js'
+import { consolePlugin } from './plugins/console.js'
 import { verificationKeys } from './auth/keys.js'
 import { registerRoutes } from './routes/index.js'
 
@@ -99,6 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(webhookDeliveryPlugin)
   await app.register(statusSchedulerPlugin)
   await registerRoutes(app)
+  await app.register(consolePlugin)
 
   return app
 }

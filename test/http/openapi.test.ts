@@ -48,7 +48,7 @@ const keys = (schema: unknown) => Object.keys((schema as z.ZodObject).shape)
 
 t.test('the route modules checked here are every route of the app', async (t) => {
   const checked = new Set(declared.map((r) => key(String(r.method), r.url)))
-  const missing = app.routeAccess.filter((r) => r.method !== 'HEAD' && !/^\/docs(\/|$)/.test(r.url) && r.url !== '/openapi.json')
+  const missing = app.routeAccess.filter((r) => r.method !== 'HEAD' && !/^\/(docs|console)(\/|$)/.test(r.url) && r.url !== '/openapi.json')
     .map((r) => key(r.method, r.url)).filter((k) => !checked.has(k))
   t.same(missing, [])
 })

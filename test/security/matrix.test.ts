@@ -137,7 +137,7 @@ t.test('every route of the app has an expectation, and every expectation a route
   t.same(secured.filter((k) => EXPECTED[k] === undefined), [], 'routes without an expectation')
   t.same(Object.keys(EXPECTED).filter((k) => !secured.includes(k)), [], 'expectations without a route')
   const open = routes.filter((r) => r.access === 'public')
-  t.same(open.filter((r) => !PUBLIC.has(r.url) && !/^\/docs(\/|$)/.test(r.url)).map(key), [], 'public routes are health, readiness and documentation only')
+  t.same(open.filter((r) => !PUBLIC.has(r.url) && !/^\/(docs|console)(\/|$)/.test(r.url)).map(key), [], 'public routes are health, readiness, documentation and the console\'s static files only')
   for (const r of open.filter((r) => PUBLIC.has(r.url))) {
     t.equal((await app.inject({ method: r.method as 'GET', url: r.url })).statusCode, 200, `${key(r)} without a token`)
   }
