@@ -32,7 +32,8 @@ async function start (env: Record<string, string>, until?: RegExp): Promise<Run>
 t.test('a fresh embedded data directory: seeded, and the first lines say where everything is', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'dlt-start-'))
   const run = await start({ DATA_DIR: join(dir, 'data') }, /a token for the API/)
-  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string, created?: string[], api?: string, docs?: string })
+  t.equal(run.stderr.match(/Error/), null, run.stderr)
+  const lines = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string, created?: string[], api?: string, docs?: string })
   t.same(lines.find((l) => l.msg === 'seed trials checked')?.created?.length, 5, 'the five seed trials are there')
   const where = lines.find((l) => l.api !== undefined)
   t.match(where, { api: /^http:\/\/127\.0\.0\.1:\d+\/v1$/, docs: /^http:\/\/127\.0\.0\.1:\d+\/docs$/ })
