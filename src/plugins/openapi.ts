@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
-import swagger from '@fastify/swagger'
+import swagger, { type OpenAPIV3_2 } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { FastifyInstance } from 'fastify'
 import { SERVICE_VERSION } from '../version.js'
 import { COMPONENT_REF, protocolComponents } from '../schemas/protocol.js'
+import { webhooksDocument } from '../schemas/webhooks.js'
 
 const description = `Adverse-event capture graded by CTCAE v5.0, dose-limiting-toxicity (DLT)
 classification against each trial's protocol, and server-side dose-escalation and
@@ -18,7 +19,9 @@ async function openapi (app: FastifyInstance): Promise<void> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'DLT safety backend', version: SERVICE_VERSION, description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      // A JSON Schema that zod wrote, which the OpenAPI typings cannot follow.
+      webhooks: webhooksDocument() as unknown as OpenAPIV3_2.Document['webhooks']
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)
