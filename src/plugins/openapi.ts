@@ -15,13 +15,14 @@ Every error is RFC 9457 \`application/problem+json\`. Authentication is a bearer
 whose \`role\` claim is one of edc, investigator, safety_monitor, dmc, admin.`
 
 async function openapi (app: FastifyInstance): Promise<void> {
+  const webhooks = webhooksDocument()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'DLT safety backend', version: SERVICE_VERSION, description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       // A JSON Schema that zod wrote, which the OpenAPI typings cannot follow.
-      webhooks: webhooksDocument() as unknown as OpenAPIV3_2.Document['webhooks']
+      webhooks: webhooks.webhooks as OpenAPIV3_2.Document['webhooks']
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)
@@ -44,7 +45,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
     transformObject: (input) => {
       const document = jsonSchemaTransformObject(input) as { components?: { schemas?: Record<string, unknown> } }
       const schemas = linkComponents(document.components?.schemas ?? {}) as Record<string, unknown>
-      return { ...document, components: { ...document.components, schemas: { ...schemas, ...protocolComponents() } } } as ReturnType<typeof jsonSchemaTransformObject>
+      return { ...document, components: { ...document.components, schemas: { ...schemas, ...protocolComponents(), ...webhooks.components } } } as ReturnType<typeof jsonSchemaTransformObject>
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })

@@ -64,18 +64,33 @@ const signedHeaders = [
   }
 ].map((h) => ({ ...h, in: 'header' as const, required: true, schema: { type: 'string' as const } }))
 
-const operation = (schema: z.ZodType, summary: string) => ({
-  post: {
-    summary,
-    description: 'Sent as Standard Webhooks (https://www.standardwebhooks.com): verify it with the subscription\'s secret, e.g. with the `standardwebhooks` library. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and dead-lettered after the last attempt. A subscription gets one delivery at a time, in sequence order.',
-    parameters: signedHeaders,
-    requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } },
-    responses: { '2XX': { description: 'Acknowledged' } }
-  }
-})
+/** The JSON Schema of an event, as an OpenAPI component (its id is its meta id). */
+function component (schema: z.ZodType): { id: string, schema: Record<string, unknown> } {
+  const { $ref, $defs } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { $ref: string, $defs: Record<string, unknown> }
+  const id = $ref.replace('#/$defs/', '')
+  // Named schemas inside it become components too, referenced where OpenAPI looks for them.
+  const text = JSON.stringify($defs).replaceAll('"#/$defs/', '"#/components/schemas/')
+  return { id, schema: JSON.parse(text) as Record<string, unknown> }
+}
 
-/** The OpenAPI document's `webhooks` object. */
-export const webhooksDocument = () => ({
-  trialDecision: operation(decisionEventSchema, 'A trial\'s decision changed'),
-  webhookPing: operation(pingEventSchema, 'A test ping')
-})
+const events = { trialDecision: [decisionEventSchema, 'A trial\'s decision changed'], webhookPing: [pingEventSchema, 'A test ping'] } as const
+
+/** The OpenAPI document's `webhooks` object, and the components its payloads are. */
+export function webhooksDocument (): { webhooks: Record<string, unknown>, components: Record<string, unknown> } {
+  const webhooks: Record<string, unknown> = {}
+  let components: Record<string, unknown> = {}
+  for (const [name, [schema, summary]] of Object.entries(events)) {
+    const { id, schema: defs } = component(schema)
+    components = { ...components, ...defs }
+    webhooks[name] = {
+      post: {
+        summary,
+        description: 'Sent as Standard Webhooks (https://www.standardwebhooks.com): verify it with the subscription\'s secret, e.g. with the `standardwebhooks` library. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and dead-lettered after the last attempt. A subscription gets one delivery at a time, in sequence order; a delivery may arrive more than once (deduplicate on `webhook-id`).',
+        parameters: signedHeaders,
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } } },
+        responses: { '2XX': { description: 'Acknowledged' } }
+      }
+    }
+  }
+  return { webhooks, components }
+}
