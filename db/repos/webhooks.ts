@@ -121,4 +121,3 @@ export async function requeueDelivery (db: Queryable, trialId: string, webhookId
 export const deliveryExists = async (db: Queryable, trialId: string, webhookId: string, outboxId: string): Promise<boolean> =>
   (await db.select({ id: outbox.outboxId }).from(outbox)
     .where(and(eq(outbox.trialId, trialId), eq(outbox.webhookId, webhookId), eq(outbox.outboxId, outboxId)))).length > 0
-

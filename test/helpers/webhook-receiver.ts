@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import tap from 'tap'
@@ -12,7 +13,13 @@ export type Answer = (n: number, received: Received) => number | 'hang'
 export async function receiver (answer: Answer = () => 204): Promise<{ url: string, received: Received[], until: (count: number, timeoutMs?: number) => Promise<Received[]> }> {
   const received: Received[] = []
   const waiters: Array<() => void> = []
+  // A path of its own: a port is reused, and other processes on the machine may still retry to a closed receiver's.
+  const path = `/hook-${randomUUID()}`
   const server = createServer((req, res) => {
+    if (req.url !== path) {
+      res.writeHead(404).end()
+      return
+    }
     let body = ''
     req.on('data', (c: Buffer) => { body += c.toString() })
     req.on('end', () => {
@@ -39,7 +46,7 @@ export async function receiver (answer: Answer = () => 204): Promise<{ url: stri
     }
     return received
   }
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, until }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, received, until }
 }
 
 /** The payload, verified as Standard Webhooks with `secret` (throws when it does not verify). */
