@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import swagger, { type OpenAPIV3_2 } from '@fastify/swagger'
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { FastifyInstance } from 'fastify'
@@ -22,7 +22,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
       info: { title: 'DLT safety backend', version: SERVICE_VERSION, description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       // A JSON Schema that zod wrote, which the OpenAPI typings cannot follow.
-      webhooks: webhooks.webhooks as OpenAPIV3_2.Document['webhooks']
+      webhooks: webhooks.webhooks as Extract<NonNullable<FastifyDynamicSwaggerOptions['openapi']>, { webhooks?: unknown }>['webhooks']
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)

@@ -141,7 +141,7 @@ export function startDeliverer (db: Db, options: DelivererOptions): Deliverer {
       return
     }
     claiming = true
-    void claim()
+    claim()
       .catch((err: unknown) => { log.warn({ err }, 'webhook deliveries not claimed') })
       .finally(() => {
         claiming = false
