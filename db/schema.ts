@@ -312,7 +312,12 @@ export const webhooks = pgTable('webhooks', {
   trialId: text('trial_id').notNull(),
   webhookId: uuid('webhook_id').notNull(),
   url: text('url').notNull(),
+  /** a Standard Webhooks `whsec_` secret: deliveries are signed with it */
   secret: text('secret').notNull(),
+  /** the secret a rotation replaced: it signs too, beside the new one, until previous_secret_until */
+  previousSecret: text('previous_secret'),
+  previousSecretUntil: instant('previous_secret_until'),
+  /** false: disabled, nothing is enqueued or sent (pending deliveries wait for it to be enabled) */
   active: boolean('active').notNull().default(true),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt()
@@ -322,15 +327,24 @@ export const outbox = pgTable('outbox', {
   trialId: text('trial_id').notNull(),
   outboxId: uuid('outbox_id').notNull(),
   webhookId: uuid('webhook_id').notNull(),
+  /** the trial's event number (shared by the deliveries of one event); null for a ping, which is not ordered */
+  sequence: bigint('sequence', { mode: 'number' }),
+  /** the body sent, as the Standard Webhooks payload (schemas/webhooks.ts) */
   payload: jsonb('payload').notNull(),
   attempts: integer('attempts').notNull().default(0),
+  /** the next attempt, or while an attempt is in flight the end of its lease (another instance retries after it) */
   nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
+  lastAttemptAt: instant('last_attempt_at'),
   deliveredAt: instant('delivered_at'),
+  /** set when the last attempt failed: dead-lettered, until replayed */
+  deadAt: instant('dead_at'),
   lastError: text('last_error'),
   createdAt: createdAt()
 }, (t) => [
   primaryKey({ columns: [t.trialId, t.outboxId] }),
-  index('outbox_due').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)
+  index('outbox_due').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null and ${t.deadAt} is null`),
+  index('outbox_by_webhook').on(t.trialId, t.webhookId, t.createdAt, t.outboxId),
+  index('outbox_sequence').on(t.trialId, t.sequence)
 ])
 
 /**

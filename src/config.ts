@@ -38,7 +38,17 @@ export const configSchema = z.object({
   SSE_MAX_PER_SUBJECT: wholeNumber(1, 10_000, 5),
   SSE_MAX_PER_INSTANCE: wholeNumber(1, 1_000_000, 1000),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 1024 * 1024),
-  REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000)
+  REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000, 30_000),
+  /** lets webhooks target http URLs and loopback, private or link-local addresses (a closed network, tests) */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  /** how long one delivery attempt may take, connection to answer */
+  WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000, 10_000),
+  /** delivery attempts in flight per instance */
+  WEBHOOK_CONCURRENCY: wholeNumber(1, 256, 16),
+  /** the waits before each retry, in ms (comma-separated); after the last retry a delivery is dead-lettered */
+  WEBHOOK_RETRY_DELAYS_MS: z.string().regex(/^\d{1,9}(,\d{1,9}){0,19}$/, 'must be 1 to 20 comma-separated whole numbers of ms')
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((v) => v.split(',').map(Number))
 }).superRefine((c, ctx) => {
   // Checked here, before the database is opened or migrated: a server without
   // a way to verify tokens must not get as far as writing anything.

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import swagger from '@fastify/swagger'
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import type { FastifyInstance, FastifySchema } from 'fastify'
@@ -15,6 +15,7 @@ declare module 'fastify' {
     sends?: readonly Sent[]
   }
 }
+import { webhooksDocument } from '../schemas/webhooks.js'
 
 const description = `Adverse-event capture graded by CTCAE v5.0, dose-limiting-toxicity (DLT)
 classification against each trial's protocol, and server-side dose-escalation and
@@ -24,6 +25,7 @@ Every error is RFC 9457 \`application/problem+json\`. Authentication is a bearer
 whose \`role\` claim is one of edc, investigator, safety_monitor, dmc, admin.`
 
 async function openapi (app: FastifyInstance): Promise<void> {
+  const webhooks = webhooksDocument()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -31,7 +33,9 @@ async function openapi (app: FastifyInstance): Promise<void> {
       // The document is served by the instance it describes; this is the embedded default's address.
       servers: [{ url: 'http://{host}:{port}', description: 'A DLT safety backend instance', variables: { host: { default: '127.0.0.1' }, port: { default: '3000' } } }],
       security: [{ bearerAuth: [] }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      // A JSON Schema that zod wrote, which the OpenAPI typings cannot follow.
+      webhooks: webhooks.webhooks as Extract<NonNullable<FastifyDynamicSwaggerOptions['openapi']>, { webhooks?: unknown }>['webhooks']
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)
@@ -56,7 +60,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
     transformObject: (input) => {
       const document = jsonSchemaTransformObject(input) as { components?: { schemas?: Record<string, unknown> } }
       const schemas = linkComponents(document.components?.schemas ?? {}) as Record<string, unknown>
-      const complete = { ...document, components: { ...document.components, schemas: { ...schemas, ...protocolComponents() } } }
+      const complete = { ...document, components: { ...document.components, schemas: { ...schemas, ...protocolComponents(), ...webhooks.components } } }
       return dropUnusedComponents(sharedHeaders(requireIfMatchWhere428(problemMediaType(complete)))) as ReturnType<typeof jsonSchemaTransformObject>
     }
   })

@@ -5,7 +5,6 @@ import { readSafetySignals } from '../../db/repos/adverse-events.js'
 import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
 import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
-import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
 import { applyAmendmentLimit } from '../domain/amendment.js'
 import type { DmcInForce } from '../domain/dmc.js'
@@ -17,6 +16,7 @@ import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
+import { enqueueDecisionDeliveries } from './webhook-events.js'
 
 /** What caused a re-evaluation: recorded with every decision. */
 export interface Trigger {
@@ -67,12 +67,11 @@ const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>)
 export async function reevaluateStatus (pipeline: Pipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
-  // status, the engine's inputs and the webhooks, all in one round trip.
-  const [trial, stored, firstInput, hooks, reviewed] = await Promise.all([
+  // status and the engine's inputs, all in one round trip.
+  const [trial, stored, firstInput, reviewed] = await Promise.all([
     readTrial(tx, trialId),
     readStatusRow(tx, trialId),
     statusInput(tx, trialId),
-    readActiveWebhookIds(tx, trialId),
     readReviewedReasons(tx, trialId)
   ])
   if (trial === undefined) throw new Error(`trial ${trialId} vanished inside its own transaction`)
@@ -110,8 +109,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
       snapshot,
       serviceVersion: SERVICE_VERSION
     }))
-    const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
-    if (hooks.length > 0) defer(insertOutbox(tx, hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))))
+    defer(enqueueDecisionDeliveries(tx, trialId, { decisionId, at: asOf, trigger, state: status.state, decision: status.decision }))
     // Delivered to every instance's SSE subscribers when the transaction commits.
     defer(notify(tx, STATUS_CHANNEL, `${trialId} ${decisionId}`))
   }

@@ -1,10 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { createServer, request, type IncomingMessage } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, enrolDosed, mildAe, reportAe } from '../helpers/fixtures.js'
-import { signature } from '../../src/services/webhook-delivery.js'
 
 interface SseEvent { id?: string, event?: string, data: string }
 
@@ -84,51 +82,4 @@ t.test('an SSE subscriber hears of a stopping rule within one second, and resume
 
   const refused = await app.inject({ method: 'GET', url: `/v1/trials/${trialId}/events`, headers: { accept: 'text/event-stream' } })
   t.equal(refused.statusCode, 401, 'the stream needs a token')
-})
-
-t.test('webhooks: each decision is POSTed with an HMAC-SHA256 signature from the outbox', async (t) => {
-  const { app } = await build()
-  const trialId = 'HOOK-1'
-  await createTrial(app, trialId)
-  const received: { headers: IncomingMessage['headers'], body: string }[] = []
-  const receiver = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c: Buffer) => { body += c.toString() })
-    req.on('end', () => {
-      received.push({ headers: req.headers, body })
-      res.writeHead(received.length === 1 ? 503 : 204).end()
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => receiver.close())
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
-  const secret = 'a-webhook-secret-of-enough-length'
-
-  const created = await app.inject({ method: 'POST', url: `/v1/trials/${trialId}/webhooks`, headers: bearer('admin'), payload: { url, secret } })
-  t.equal(created.statusCode, 201)
-  t.notOk('secret' in created.json(), 'the secret is never returned')
-  const denied = await app.inject({ method: 'POST', url: `/v1/trials/${trialId}/webhooks`, headers: bearer('safety_monitor'), payload: { url, secret } })
-  t.equal(denied.statusCode, 403)
-
-  await enrolDosed(app, trialId, 'W-1', 1, 2)
-  const { deliverDue } = await import('../../src/services/webhook-delivery.js')
-  // The app's own poller delivers too, and a row it has claimed is skipped here: drive delivery until each attempt is made.
-  const drive = async (attempts: number, at?: Date) => {
-    for (let i = 0; i < 100 && received.length < attempts; i++) {
-      await deliverDue(app.db, at)
-      if (received.length < attempts) await sleep(20)
-    }
-  }
-  await drive(1)
-  t.equal(received.length, 1, 'the first attempt was made')
-  // The receiver failed the first attempt: the row is retried with backoff, not lost.
-  await drive(2, new Date(Date.now() + 60_000))
-  t.equal(received.length, 2, 'the retry was made')
-  const delivered = received.at(-1)!
-  const timestamp = String(delivered.headers['x-dlt-timestamp'])
-  t.equal(delivered.headers['x-dlt-signature'], `sha256=${signature(secret, timestamp, delivered.body)}`, 'the signature verifies with the shared secret')
-  t.match(JSON.parse(delivered.body), { event: 'decision', trialId, decisionId: String, decision: { action: String } })
-  const before = received.length
-  await deliverDue(app.db, new Date(Date.now() + 3_600_000))
-  t.equal(received.length, before, 'a delivered row is not sent again')
 })

@@ -57,6 +57,7 @@ const PARAMS: Record<string, string[]> = {
   version: ['1', '2', '0', '999999999'],
   meddraCode: ['10028813', '10002272', '00000000'],
   webhookId: [uuid],
+  deliveryId: [uuid],
   '*': ['index.html', 'swagger-ui.css', '../package.json', '..%2F..%2Fpackage.json']
 }
 // Raw path segments that are not valid percent-encoding or climb out of the route.
@@ -108,7 +109,9 @@ const VALID: Record<string, () => Record<string, unknown>> = {
   'POST /v1/trials/:trialId/adverse-events/:aeId/adjudications': () => ({ isDlt: true, reason: 'PI review' }),
   'POST /v1/trials/:trialId/dmc-decisions': () => ({ decision: 'continue', rationale: 'reviewed', statusDecisionId: decisionId, signature: { meaning: 'reviewed' } }),
   'POST /v1/trials/:trialId/reopen': () => ({ reason: 'sponsor re-opens after the safety review' }),
-  'POST /v1/trials/:trialId/webhooks': () => ({ url: 'http://127.0.0.1:9/hook', secret: 's'.repeat(16) })
+  'POST /v1/trials/:trialId/webhooks': () => ({ url: 'http://127.0.0.1:9/hook' }),
+  'PATCH /v1/trials/:trialId/webhooks/:webhookId': () => ({ active: false }),
+  'POST /v1/trials/:trialId/webhooks/:webhookId/rotate-secret': () => ({ overlapSeconds: 60 })
 }
 
 const TOO_LARGE = JSON.stringify({ title: 'x'.repeat(config.BODY_LIMIT_BYTES) })

@@ -106,6 +106,21 @@ const EXPECTED: Record<string, Expectation> = {
   'DELETE /v1/trials/:trialId/webhooks/:webhookId': {
     roles: ['admin'], probe: read((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000`), allowed: 404
   },
+  'PATCH /v1/trials/:trialId/webhooks/:webhookId': {
+    roles: ['admin'], probe: empty((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000`), allowed: 422
+  },
+  'POST /v1/trials/:trialId/webhooks/:webhookId/rotate-secret': {
+    roles: ['admin'], probe: empty((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000/rotate-secret`), allowed: 404
+  },
+  'POST /v1/trials/:trialId/webhooks/:webhookId/ping': {
+    roles: ['admin'], probe: read((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000/ping`), allowed: 404
+  },
+  'GET /v1/trials/:trialId/webhooks/:webhookId/deliveries': {
+    roles: ['admin'], probe: read((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000/deliveries`), allowed: 404
+  },
+  'POST /v1/trials/:trialId/webhooks/:webhookId/deliveries/:deliveryId/replay': {
+    roles: ['admin'], probe: read((w) => `${trial(w)}/webhooks/0196a9a4-0000-7000-8000-000000000000/deliveries/0196a9a4-0000-7000-8000-000000000001/replay`), allowed: 404
+  },
   'GET /v1/ctcae/terms': { roles: ALL, probe: read(() => '/v1/ctcae/terms?q=nausea'), allowed: 200 },
   'GET /v1/ctcae/terms/:meddraCode': { roles: ALL, probe: read(() => '/v1/ctcae/terms/10002272'), allowed: 200 },
   'GET /v1/audit': { roles: AUDITORS, participantLevel: true, probe: read((w) => `/v1/audit?trialId=${w.trialId}`), allowed: 200 },
