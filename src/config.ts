@@ -17,6 +17,8 @@ export const configSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWKS_URL: z.url().optional(),
+  /** the key of the audit chain's HMAC (src/auth/secret.ts resolveAuditKey) */
+  AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

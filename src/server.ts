@@ -1,13 +1,14 @@
 import closeWithGrace from 'close-with-grace'
-import { loadConfigOrExit } from './config.js'
+import { ConfigError, loadConfigOrExit } from './config.js'
 import { buildApp } from './app.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
+import { sealUnkeyedChains } from './services/audit.js'
 
 const config = loadConfigOrExit()
 
 const app = await buildApp(config).catch((error: unknown) => {
-  // Another process owns the embedded data directory: one line, not a stack trace.
-  if (!(error instanceof DataDirLockedError)) throw error
+  // Another process owns the embedded data directory, or a setting is missing: one line, not a stack trace.
+  if (!(error instanceof DataDirLockedError || error instanceof ConfigError)) throw error
   process.stderr.write(error.message + '\n')
   process.exit(1)
 })
@@ -18,6 +19,10 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   else app.log.info({ signal }, 'shutting down')
   await app.close()
 })
+
+// Chains from before the audit key get their keyed seal before the first request (services/audit.ts).
+const sealed = await sealUnkeyedChains(app.db)
+if (sealed.length > 0) app.log.info({ trials: sealed }, 'unkeyed audit chains sealed')
 
 try {
   await app.listen({ port: config.PORT, host: config.HOST })

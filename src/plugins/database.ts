@@ -3,6 +3,8 @@ import fp from 'fastify-plugin'
 import { openDatabase, type Database, type Db } from '../../db/client.js'
 import { migrate } from '../../db/migrate.js'
 import { loadSeeds } from '../../seeds/load.js'
+import { resolveAuditKey } from '../auth/secret.js'
+import { useAuditKey } from '../services/audit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +21,8 @@ export interface DatabaseOptions {
 /** Opens the database (or takes the one given), applies the shipped migrations and, where configured, the seed trials. */
 async function database (app: FastifyInstance, options: DatabaseOptions): Promise<void> {
   const { config } = app
+  // Before opening: a missing key leaves nothing open behind.
+  const auditKey = resolveAuditKey(config)
   const database = options.database ?? await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -26,6 +30,7 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
   })
   app.decorate('database', database)
   app.decorate('db', database.db)
+  useAuditKey(database.db, auditKey)
   if (options.database === undefined) app.addHook('onClose', async () => { await database.close() })
 
   if (config.MIGRATE_ON_START) {

@@ -1,10 +1,10 @@
 import type { Db, Tx } from '../../db/client.js'
-import { insertAuditRow, readChainHead } from '../../db/repos/audit.js'
+import { readChainHead } from '../../db/repos/audit.js'
 import { lockTrial, type TrialRow } from '../../db/repos/trials.js'
-import { sendWrite, type Write } from '../../db/repos/writes.js'
+import type { Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../lib/errors.js'
-import { chainRow, parseChainHead, type AuditEntry } from './audit.js'
+import { auditKeyOf, auditor, parseChainHead, type AuditEntry } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
@@ -57,24 +57,19 @@ export async function clinicalWrite<T, P = undefined> (
       ])
       if (trial === undefined) throw notFound('Trial')
       const at = new Date().toISOString()
-      let head = parseChainHead(chain)
+      const { statement: auditStatement, audit } = auditor({ tx, defer }, auditKeyOf(db), trialId, principal, at, parseChainHead(chain))
       let keep = false
-      const auditStatement = (entry: AuditEntry) => {
-        const next = chainRow(trialId, principal, entry, at, head)
-        head = next.head
-        return insertAuditRow(next.row)
-      }
       const value = await change({
         tx,
         defer,
         trial,
         principal,
         at,
-        audit: (entry) => defer(sendWrite(tx, auditStatement(entry))),
+        audit,
         auditStatement,
         keepStatus: () => { keep = true }
       }, prefetched)
-      const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
+      const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer, audit }, trialId, { ...trigger, actor: principal.sub }, at)
       return { value, status }
     })
   } catch (error) {

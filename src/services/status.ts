@@ -4,6 +4,7 @@ import type { Db, Queryable } from '../../db/client.js'
 import { readSafetySignals } from '../../db/repos/adverse-events.js'
 import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
 import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
+import { readChainHead } from '../../db/repos/audit.js'
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
 import { insertOutbox, readActiveWebhookIds } from '../../db/repos/webhooks.js'
 import { sendWrite } from '../../db/repos/writes.js'
@@ -16,6 +17,7 @@ import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
+import { auditKeyOf, auditor, decisionEntry, parseChainHead, SYSTEM, type Auditor } from './audit.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
 
 /** What caused a re-evaluation: recorded with every decision. */
@@ -36,6 +38,9 @@ export interface Trigger {
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
 
 export const STATUS_CHANNEL = 'dlt_status'
+
+/** A clinical write's transaction, with its trial's audit chain: every decision has an audit row. */
+export type AuditedPipeline = Pipeline & Pick<Auditor, 'audit'>
 
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
@@ -62,7 +67,7 @@ const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>)
  * it changed. Every decision is computed from a state that includes every
  * earlier committed write, because all writes of a trial serialise on its lock.
  */
-export async function reevaluateStatus (pipeline: Pipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
+export async function reevaluateStatus (pipeline: AuditedPipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status, the engine's inputs and the webhooks, all in one round trip.
@@ -96,7 +101,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     const assumptions = protocol.assumptions === undefined ? {} : { assumptions: protocol.assumptions }
     const limit = trial.amendmentLimit === null ? {} : { amendmentLimit: trial.amendmentLimit }
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold, ...limit }
-    defer(insertDecision(tx, {
+    const decision = {
       trialId,
       decisionId,
       at: asOf,
@@ -107,7 +112,9 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
       nextDoseLevel: status.decision.nextDoseLevel,
       snapshot,
       serviceVersion: SERVICE_VERSION
-    }))
+    }
+    defer(insertDecision(tx, decision))
+    pipeline.audit(decisionEntry(decision))
     const payload = { event: 'decision', trialId, decisionId, at: asOf, trigger, state: status.state, decision: status.decision }
     if (hooks.length > 0) defer(insertOutbox(tx, hooks.map((h) => ({ trialId, outboxId: uuidv7(), webhookId: h.webhookId, payload }))))
     // Delivered to every instance's SSE subscribers when the transaction commits.
@@ -136,13 +143,14 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await pipelinedTransaction(db, async (pipeline) => {
-    await lockTrialId(pipeline.tx, trialId)
-    return await statusInTransaction(pipeline, trialId, asOf)
+    const [, head] = await Promise.all([lockTrialId(pipeline.tx, trialId), readChainHead(pipeline.tx, trialId)])
+    const { audit } = auditor(pipeline, auditKeyOf(db), trialId, SYSTEM, asOf, parseChainHead(head))
+    return await statusInTransaction({ ...pipeline, audit }, trialId, asOf)
   })
 }
 
 /** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */
-export async function statusInTransaction (pipeline: Pipeline, trialId: string, asOf: string): Promise<StatusDocument> {
+export async function statusInTransaction (pipeline: AuditedPipeline, trialId: string, asOf: string): Promise<StatusDocument> {
   const row = await readStoredStatus(pipeline.tx, trialId)
   if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }

@@ -1,0 +1,3 @@
+ALTER TABLE "audit_log" ADD COLUMN "chain" smallint DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "trials" ADD COLUMN "audit_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "trials" ADD COLUMN "audit_head" text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000' NOT NULL;
