@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, notExists, or, sql } from 'drizzle-orm'
 import { adverseEventVersions, auditLog, dmcDecisions, trials } from '../schema.js'
 import type { Db, Queryable } from '../client.js'
 import { insertRows, selectRows, statement } from '../statements.js'
@@ -21,11 +21,15 @@ export async function readChainAnchor (db: Queryable, trialId: string): Promise<
   return row
 }
 
-/** Trials whose chain ends in an unkeyed row (chain 1): chains from before the key, not yet sealed. */
+/**
+ * Trials whose chain has only unkeyed rows (chain 1): chains from before the key, not yet sealed. Found by
+ * their last row (one lookup per trial), then confirmed for those alone.
+ */
 export async function readUnkeyedChains (db: Queryable, trialId?: string): Promise<string[]> {
+  const keyed = db.select({ one: sql`1` }).from(auditLog).where(and(eq(auditLog.trialId, trials.trialId), eq(auditLog.chain, 2)))
   const found = await db.select({ trialId: trials.trialId }).from(trials)
     .innerJoin(auditLog, and(eq(auditLog.trialId, trials.trialId), eq(auditLog.seq, trials.auditCount)))
-    .where(and(eq(auditLog.chain, 1), trialId === undefined ? undefined : eq(trials.trialId, trialId)))
+    .where(and(eq(auditLog.chain, 1), notExists(keyed), trialId === undefined ? undefined : eq(trials.trialId, trialId)))
   return found.map((r) => r.trialId)
 }
 
