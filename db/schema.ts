@@ -25,6 +25,10 @@ export const trials = pgTable('trials', {
   dmcHold: text('dmc_hold'),
   /** what the status in force before the last amendment allows (domain/amendment.ts), until the next DMC decision */
   amendmentLimit: jsonb('amendment_limit').$type<AmendmentLimit>(),
+  // The anchor of the trial's audit chain, kept by a trigger on every audit_log insert (db/migrations,
+  // audit anchor): rows deleted from the chain's end no longer reach it.
+  auditCount: integer('audit_count').notNull().default(0),
+  auditHead: text('audit_head').notNull().default('0'.repeat(64)),
   createdAt: createdAt(),
   updatedAt: instant('updated_at').notNull().defaultNow()
 })
@@ -247,7 +251,9 @@ export const auditLog = pgTable('audit_log', {
   after: jsonb('after'),
   reason: text('reason'),
   prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull()
+  hash: text('hash').notNull(),
+  /** how `hash` is made: 1 SHA-256 (rows from before the chain was keyed), 2 HMAC-SHA256 with the server's audit key */
+  chain: smallint('chain').notNull().default(1)
 }, (t) => [
   primaryKey({ columns: [t.trialId, t.seq] }),
   index('audit_log_entity').on(t.trialId, t.entity, t.entityId)

@@ -17,6 +17,8 @@ export const configSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWKS_URL: z.url().optional(),
+  /** the key of the audit chain's HMAC (src/auth/secret.ts resolveAuditKey) */
+  AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   /** where a token carries its role: a claim name (`roles`, `https://example.org/roles`) or a dotted path (`realm_access.roles`) */
@@ -54,6 +56,9 @@ export const configSchema = z.object({
   // a way to verify tokens must not get as far as writing anything.
   if (c.DATABASE_URL !== undefined && c.JWT_SECRET === undefined && c.JWKS_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when DATABASE_URL is set (or set JWKS_URL)' })
+  }
+  if (c.DATABASE_URL !== undefined && c.AUDIT_HMAC_KEY === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['AUDIT_HMAC_KEY'], message: 'required when DATABASE_URL is set' })
   }
   // Tokens of the service's own secret (`npm run token`) carry role and sites where the contract says.
   for (const name of ['JWT_ROLE_CLAIM', 'JWT_SITES_CLAIM', 'JWKS_CACHE_SECONDS'] as const) {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfigOrExit } from './config.js'
 import { ROLES } from './auth/roles.js'
 import { buildApp } from './app.js'
 import { DataDirLockedError } from '../db/data-dir-lock.js'
+import { sealUnkeyedChains } from './services/audit.js'
 
 const config = loadConfigOrExit()
 
@@ -19,6 +20,14 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   else app.log.info({ signal }, 'shutting down')
   await app.close()
 })
+
+// Chains from before the audit key get their keyed seal before the first write can key them otherwise
+// (services/audit.ts). Not a reason to stay down: while the database is away the service answers 503 as
+// usual, and the next start seals what is left.
+await sealUnkeyedChains(app.db).then(
+  (sealed) => { if (sealed.length > 0) app.log.info({ trials: sealed }, 'unkeyed audit chains sealed') },
+  (error: unknown) => { app.log.warn({ err: error }, 'unkeyed audit chains not sealed: the next start seals them') }
+)
 
 try {
   await app.listen({ port: config.PORT, host: config.HOST })

@@ -42,7 +42,7 @@ t.test('a fresh embedded data directory: seeded, and the first lines say where e
 })
 
 t.test('an unreachable database is one line naming DATABASE_URL, never its password', async (t) => {
-  const run = await start({ DATABASE_URL: 'postgres://svc:s3cret@127.0.0.1:1/trials', JWT_SECRET: 'x'.repeat(32) })
+  const run = await start({ DATABASE_URL: 'postgres://svc:s3cret@127.0.0.1:1/trials', JWT_SECRET: 'x'.repeat(32), AUDIT_HMAC_KEY: 'k'.repeat(32) })
   t.equal(run.code, 1)
   t.equal(run.stderr, 'Cannot connect to the database: DATABASE_URL (127.0.0.1:1/trials): connection refused (is PostgreSQL running and listening there?)\n')
   t.notMatch(run.stdout + run.stderr, /s3cret/)
@@ -61,7 +61,7 @@ t.test('a configuration problem is found before the database is touched', { skip
   url.pathname = `/${name}`
   const run = await start({ DATABASE_URL: url.toString() })
   t.equal(run.code, 1)
-  t.equal(run.stderr, 'Invalid configuration: JWT_SECRET: required when DATABASE_URL is set (or set JWKS_URL)\n')
+  t.equal(run.stderr, 'Invalid configuration: JWT_SECRET: required when DATABASE_URL is set (or set JWKS_URL)\nInvalid configuration: AUDIT_HMAC_KEY: required when DATABASE_URL is set\n', 'every problem, one line each')
   const db = postgres(url.toString(), { max: 1, onnotice: () => {} })
   const [schema] = await db`select to_regnamespace('drizzle') as s`
   await db.end()

@@ -9,9 +9,12 @@ CREATE TABLE "stream_tickets" (
 DROP INDEX "adverse_events_external_id";--> statement-breakpoint
 DROP INDEX "outbox_due";--> statement-breakpoint
 ALTER TABLE "adverse_event_versions" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "adverse_event_versions_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
+ALTER TABLE "audit_log" ADD COLUMN "chain" smallint DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "outbox" ADD COLUMN "sequence" bigint;--> statement-breakpoint
 ALTER TABLE "outbox" ADD COLUMN "last_attempt_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "outbox" ADD COLUMN "dead_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "trials" ADD COLUMN "audit_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "trials" ADD COLUMN "audit_head" text DEFAULT '0000000000000000000000000000000000000000000000000000000000000000' NOT NULL;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD COLUMN "previous_secret" text;--> statement-breakpoint
 ALTER TABLE "webhooks" ADD COLUMN "previous_secret_until" timestamp with time zone;--> statement-breakpoint
 CREATE INDEX "outbox_by_webhook" ON "outbox" USING btree ("trial_id","webhook_id","created_at","outbox_id");--> statement-breakpoint

@@ -7,6 +7,8 @@ import { ping } from '../../db/repos/health.js'
 import { DataDirLockedError } from '../../db/data-dir-lock.js'
 import { loadSeeds } from '../../seeds/load.js'
 import { ConfigError, type Config } from '../config.js'
+import { resolveAuditKey } from '../auth/secret.js'
+import { useAuditKey } from '../services/audit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,9 +25,12 @@ export interface DatabaseOptions {
 /** Opens the database (or takes the one given), applies the shipped migrations and, where configured, the seed trials. */
 async function database (app: FastifyInstance, options: DatabaseOptions): Promise<void> {
   const { config } = app
+  // Before opening: a missing key leaves nothing open behind.
+  const auditKey = resolveAuditKey(config)
   const database = options.database ?? await open(config)
   app.decorate('database', database)
   app.decorate('db', database.db)
+  useAuditKey(database.db, auditKey)
   if (options.database === undefined) app.addHook('onClose', async () => { await database.close() })
 
   if (config.MIGRATE_ON_START) {

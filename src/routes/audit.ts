@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { readAuditPage } from '../../db/repos/audit.js'
 import { AUTHENTICATED, problems } from '../http/responses.js'
 import { decodeCursor, page, pageOf, pageQuery } from '../http/pagination.js'
-import { verifyChain } from '../services/audit.js'
+import { verifyChain } from '../services/audit-verify.js'
 import { requireTrial, toInstant } from '../services/trials.js'
 import { clientId } from '../schemas/params.js'
 import { auditEntrySchema, auditVerdictSchema } from '../schemas/audit.js'
@@ -37,8 +37,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: AUDITORS },
     schema: {
       operationId: 'verifyAuditTrail',
-      summary: 'Recompute the trial\'s audit hash chain',
-      description: 'Names the first row whose content or link to its predecessor does not hold.',
+      summary: 'Verify the trial\'s audit trail: its keyed hash chain, its anchor, and the clinical rows it vouches for',
+      description: 'Recomputes every row\'s hash (HMAC-SHA256 with the server\'s audit key; SHA-256 for rows from before the chain was keyed, which may only precede keyed rows) ' +
+        'and link, compares the chain\'s end with the anchor the trial row keeps (rows removed from the end), and cross-checks every AE version, decision and DMC decision ' +
+        'against the audit row written with it. Every break is reported with its position (`breaks`, the first 1000; `breakCount`), not only the first.',
       tags: ['Audit'],
       querystring: z.strictObject({ trialId: clientId }),
       response: { 200: auditVerdictSchema, ...problems(...AUTHENTICATED, 404) }

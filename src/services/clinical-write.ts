@@ -6,7 +6,7 @@ import { scopedTransaction, writeEnded } from '../../db/scoped-transaction.js'
 import { isDatabaseUnavailable } from '../../db/unavailable.js'
 import type { Principal } from '../auth/roles.js'
 import { notFound } from '../lib/errors.js'
-import { chainRow, parseChainHead, type AuditEntry, type ChainHead } from './audit.js'
+import { auditKeyOf, chainRow, parseChainHead, type Actor, type AuditEntry, type ChainHead } from './audit.js'
 import { reevaluateStatus, type StatusDocument, type Trigger } from './status.js'
 import { forgetProtocols } from './protocols.js'
 import { deferredWrites, pipelinedTransaction, type Pipeline } from './pipeline.js'
@@ -94,15 +94,20 @@ const GROUP_MAX = 32
 
 const queue = writeQueue<Db, Job>(runGroup, (job) => job.coalesce, GROUP_MAX)
 
-/** The audit chain as this transaction extends it: each row points back to the one before. */
-function auditChain (trialId: string, at: string, head: ChainHead) {
+/** The trial's keyed audit chain as this transaction extends it: each row points back to the one before. */
+function auditChain (key: Buffer, trialId: string, at: string, head: ChainHead) {
   const chain = {
     head,
-    statement: (principal: Principal, entry: AuditEntry): Write => {
-      const next = chainRow(trialId, principal, entry, at, chain.head)
+    statement: (actor: Actor, entry: AuditEntry): Write => {
+      const next = chainRow(key, trialId, actor, entry, at, chain.head)
       chain.head = next.head
       return insertAuditRow(next.row)
-    }
+    },
+    /** the pipeline a re-evaluation runs in: its decision's audit row, by `actor`, joins the chain */
+    audited: (pipeline: Pipeline, actor: Actor) => ({
+      ...pipeline,
+      audit: (entry: AuditEntry) => { pipeline.defer(sendWrite(pipeline.tx, chain.statement(actor, entry))) }
+    })
   }
   return chain
 }
@@ -171,9 +176,9 @@ async function applyAlone (db: Db, trialId: string, { principal, trigger, change
     if (trial === undefined) throw notFound('Trial')
     const at = new Date().toISOString()
     let keep = false
-    const audit = auditChain(trialId, at, parseChainHead(chain))
+    const audit = auditChain(auditKeyOf(db), trialId, at, parseChainHead(chain))
     const value = await change(writeContext(pipeline, trial, principal, at, (entry) => audit.statement(principal, entry), () => { keep = true }), prefetched)
-    const status = trigger === null || keep ? null : await reevaluateStatus(pipeline, trialId, { ...trigger, actor: principal.sub }, at)
+    const status = trigger === null || keep ? null : await reevaluateStatus(audit.audited(pipeline, principal), trialId, { ...trigger, actor: principal.sub }, at)
     return { value, status }
   })
 }
@@ -192,12 +197,15 @@ async function applyGroup (db: Db, trialId: string, jobs: Job[], progress: { app
     const [trial, head] = await Promise.all([lockTrial(tx, trialId), readChainHead(tx, trialId)])
     if (trial === undefined) throw notFound('Trial')
     const at = new Date().toISOString()
-    const chain = auditChain(trialId, at, parseChainHead(head))
+    const chain = auditChain(auditKeyOf(db), trialId, at, parseChainHead(head))
     const applied: Applied[] = []
     for (const job of jobs) applied.push(await applyItem(pipeline, trialId, job, at, chain, applied.length === 0 ? trial : undefined))
     progress.applied = true
     const reevaluating = applied.filter((a) => a.ok && a.reevaluate) as Array<Extract<Applied, { ok: true }>>
-    const status = reevaluating.length === 0 ? null : await reevaluateStatus(pipeline, trialId, groupTrigger(reevaluating.map((a) => a.job)), at)
+    // The decision's audit row is by the write whose trigger it is recorded with (the last).
+    const status = reevaluating.length === 0
+      ? null
+      : await reevaluateStatus(chain.audited(pipeline, reevaluating.at(-1)!.job.principal), trialId, groupTrigger(reevaluating.map((a) => a.job)), at)
     return applied.map((a): Outcome => a.ok ? { ok: true, result: { value: a.value, status: a.reevaluate ? status : null } } : a)
   })
 }

@@ -1,5 +1,7 @@
 import type { Db } from '../../db/client.js'
+import { readChainHead } from '../../db/repos/audit.js'
 import { claimDueTrial, readDueTrialIds, readNextChangeAfter } from '../../db/repos/status.js'
+import { auditKeyOf, auditor, parseChainHead, SYSTEM } from './audit.js'
 import { pipelinedTransaction } from './pipeline.js'
 import { statusInTransaction, type StatusDocument } from './status.js'
 
@@ -13,7 +15,9 @@ import { statusInTransaction, type StatusDocument } from './status.js'
 export async function makeDueChange (db: Db, trialId: string, asOf: string): Promise<StatusDocument | undefined> {
   return await pipelinedTransaction(db, async (pipeline) => {
     if (!await claimDueTrial(pipeline.tx, trialId, asOf)) return undefined
-    return await statusInTransaction(pipeline, trialId, asOf)
+    // The decision's audit row, by the system, extends the chain read under the claimed lock.
+    const { audit } = auditor(pipeline, auditKeyOf(db), trialId, SYSTEM, asOf, parseChainHead(await readChainHead(pipeline.tx, trialId)))
+    return await statusInTransaction({ ...pipeline, audit }, trialId, asOf)
   })
 }
 

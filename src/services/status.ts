@@ -4,6 +4,7 @@ import type { Db, Queryable } from '../../db/client.js'
 import { readSafetySignals } from '../../db/repos/adverse-events.js'
 import { readEngineParticipants, type EngineParticipant } from '../../db/repos/participants.js'
 import { insertDecision, notify, readReviewedReasons, readStatusRow, readStoredStatus, upsertStatus, type StoredStatus } from '../../db/repos/status.js'
+import { readChainHead } from '../../db/repos/audit.js'
 import { lockTrialId, readTrial } from '../../db/repos/trials.js'
 import { sendWrite } from '../../db/repos/writes.js'
 import { applyAmendmentLimit } from '../domain/amendment.js'
@@ -15,6 +16,7 @@ import { canonicalJson } from '../lib/canonical-json.js'
 import { SERVICE_VERSION } from '../version.js'
 import { loadProtocol } from './protocols.js'
 import { reclassifyParticipant } from './classification.js'
+import { auditKeyOf, auditor, decisionEntry, parseChainHead, SYSTEM, type Auditor } from './audit.js'
 import { pipelinedTransaction, type Pipeline } from './pipeline.js'
 import { enqueueDecisionDeliveries } from './webhook-events.js'
 
@@ -38,6 +40,9 @@ export interface Trigger {
 export type StatusDocument = Omit<TrialStatus, 'participants'> & { trialId: string, asOf: string, protocolVersion: number, decisionId: string }
 
 export const STATUS_CHANNEL = 'dlt_status'
+
+/** A clinical write's transaction, with its trial's audit chain: every decision has an audit row. */
+export type AuditedPipeline = Pipeline & Pick<Auditor, 'audit'>
 
 /** Everything the status engine needs, read without scanning the trial's AEs. */
 async function statusInput (db: Queryable, trialId: string) {
@@ -64,7 +69,7 @@ const decisionKey = (s: Pick<StoredStatus, 'state' | 'decision' | 'doseLevels'>)
  * it changed. Every decision is computed from a state that includes every
  * earlier committed write, because all writes of a trial serialise on its lock.
  */
-export async function reevaluateStatus (pipeline: Pipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
+export async function reevaluateStatus (pipeline: AuditedPipeline, trialId: string, trigger: Trigger, asOf: string): Promise<StatusDocument> {
   const { tx, defer } = pipeline
   // The write may have changed the trial row (an amendment, a DMC hold): read it with the stored
   // status and the engine's inputs, all in one round trip.
@@ -97,7 +102,7 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
     const assumptions = protocol.assumptions === undefined ? {} : { assumptions: protocol.assumptions }
     const limit = trial.amendmentLimit === null ? {} : { amendmentLimit: trial.amendmentLimit }
     const snapshot = { status, protocolVersion: trial.protocolVersion, design: protocol.design, stoppingRules: protocol.stoppingRules, ...assumptions, dmcHold: trial.dmcHold, ...limit }
-    defer(insertDecision(tx, {
+    const decision = {
       trialId,
       decisionId,
       at: asOf,
@@ -108,7 +113,9 @@ export async function reevaluateStatus (pipeline: Pipeline, trialId: string, tri
       nextDoseLevel: status.decision.nextDoseLevel,
       snapshot,
       serviceVersion: SERVICE_VERSION
-    }))
+    }
+    defer(insertDecision(tx, decision))
+    pipeline.audit(decisionEntry(decision))
     defer(enqueueDecisionDeliveries(tx, trialId, { decisionId, at: asOf, trigger, state: status.state, decision: status.decision }))
     // Delivered to every instance's SSE subscribers when the transaction commits.
     defer(notify(tx, STATUS_CHANNEL, `${trialId} ${decisionId}`))
@@ -136,13 +143,14 @@ export async function currentStatus (db: Db, trialId: string, asOf = new Date().
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }
   }
   return await pipelinedTransaction(db, async (pipeline) => {
-    await lockTrialId(pipeline.tx, trialId)
-    return await statusInTransaction(pipeline, trialId, asOf)
+    const [, head] = await Promise.all([lockTrialId(pipeline.tx, trialId), readChainHead(pipeline.tx, trialId)])
+    const { audit } = auditor(pipeline, auditKeyOf(db), trialId, SYSTEM, asOf, parseChainHead(head))
+    return await statusInTransaction({ ...pipeline, audit }, trialId, asOf)
   })
 }
 
 /** The status inside a clinical write (the caller holds the trial lock): re-evaluated first when time has moved it. */
-export async function statusInTransaction (pipeline: Pipeline, trialId: string, asOf: string): Promise<StatusDocument> {
+export async function statusInTransaction (pipeline: AuditedPipeline, trialId: string, asOf: string): Promise<StatusDocument> {
   const row = await readStoredStatus(pipeline.tx, trialId)
   if (row !== undefined && stillValid(row.nextChangeAt, asOf)) {
     return { trialId, asOf, protocolVersion: row.protocolVersion, decisionId: row.decisionId, ...row.status }

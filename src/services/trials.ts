@@ -8,7 +8,7 @@ import { amendmentLimit } from '../domain/amendment.js'
 import { parseProtocol, type Protocol } from '../domain/protocol.js'
 import { isTimeZone } from '../domain/site-calendar.js'
 import { assertCurrentVersion, conflict, notFound, unprocessable, type FieldError } from '../lib/errors.js'
-import { appendAudit } from './audit.js'
+import { auditKeyOf, auditor, GENESIS } from './audit.js'
 import { clinicalWrite } from './clinical-write.js'
 import { once, type StoredResponse } from './idempotency.js'
 import { reclassifyParticipant, type VerdictChange } from './classification.js'
@@ -137,8 +137,10 @@ export async function createTrial (db: Db, principal: Principal, input: TrialInp
     })
     if (sites.length > 0) await tx.insert(trialSites).values(sites.map((s) => ({ trialId: input.trialId, ...s, createdAt: at })))
     const view = (await getTrial(tx, input.trialId))!
-    await appendAudit(tx, input.trialId, principal, { action: 'create', entity: 'trial', entityId: input.trialId, after: view }, at)
-    await reevaluateStatus(pipeline, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
+    // A new trial's chain starts here, under the trial row this transaction inserted.
+    const { audit } = auditor(pipeline, auditKeyOf(db), input.trialId, principal, at, GENESIS)
+    audit({ action: 'create', entity: 'trial', entityId: input.trialId, after: view })
+    await reevaluateStatus({ ...pipeline, audit }, input.trialId, { type: 'trial_created', entity: 'trial', entityId: input.trialId, actor: principal.sub }, at)
     return { statusCode: 201, body: view }
   }))
 }

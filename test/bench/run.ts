@@ -195,8 +195,9 @@ async function main (): Promise<void> {
 
   const secret = randomBytes(32).toString('base64url')
   const sign = signer(secret)
+  const auditKey = randomBytes(32).toString('base64url')
   log('starting the service on PostgreSQL')
-  const service = await startService('service', { DATABASE_URL: db.url, JWT_SECRET: secret, SEED_ON_START: 'true' }, join(logDir, 'service.log'))
+  const service = await startService('service', { DATABASE_URL: db.url, JWT_SECRET: secret, AUDIT_HMAC_KEY: auditKey, SEED_ON_START: 'true' }, join(logDir, 'service.log'))
   cleanups.push(async () => { await service.stop() })
   const rss = new RssSampler(service.pid)
 
@@ -287,7 +288,7 @@ async function main (): Promise<void> {
     const smallDb = await freshDatabase(adminUrl)
     cleanups.push(smallDb.drop)
     const smallStats = await statementStats(smallDb.sql)
-    const smallService = await startService('service-small', { DATABASE_URL: smallDb.url, JWT_SECRET: secret, SEED_ON_START: 'true' }, join(logDir, 'service-small.log'))
+    const smallService = await startService('service-small', { DATABASE_URL: smallDb.url, JWT_SECRET: secret, AUDIT_HMAC_KEY: auditKey, SEED_ON_START: 'true' }, join(logDir, 'service-small.log'))
     cleanups.push(async () => { await smallService.stop() })
     const smallData = await generateDataset(smallDb.sql, new Api(smallService.url, sign('admin')), smallSize, log)
     const large = statusGet(service.url, monitor, data.trials.map((t) => t.trialId), 'status GET, large database', `GET /v1/trials/{trialId}/status, rotating over ${data.trials.length} trials, ${data.aeTotal} AEs in the database`)

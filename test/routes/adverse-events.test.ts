@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { and, asc, eq } from 'drizzle-orm'
 import { adjudications, adverseEvents, adverseEventVersions, auditLog } from '../../db/schema.js'
 import { nct07295067 } from '../helpers/reference-trials.js'
-import { verifyChain } from '../../src/services/audit.js'
+import { verifyChain } from '../../src/services/audit-verify.js'
 import type { AePatchInput } from '../../src/services/adverse-events.js'
 import { AE_PATCH_META, aePatchBody } from '../../src/schemas/adverse-events.js'
 import { bearer, build } from '../helpers/build.js'
@@ -181,7 +181,8 @@ t.test('Idempotency-Key: concurrent posts make one AE; a retry returns it; anoth
   t.equal(a.statusCode, 201, a.body)
   t.equal(b.statusCode, 201, b.body)
   t.equal(a.json().aeId, b.json().aeId)
-  t.same(await counts(trialId), { aes: before.aes + 1, versions: before.versions + 1, audit: before.audit + 1 })
+  // Audited once: the AE's row, and the decision its DLT made.
+  t.same(await counts(trialId), { aes: before.aes + 1, versions: before.versions + 1, audit: before.audit + 2 })
 
   const retry = await post(trialId, { ...base, term: 'Anemia' }, headers)
   t.equal(retry.statusCode, 201)

@@ -47,6 +47,9 @@ if (url === undefined) {
 const app = await buildApp(loadConfig({ JWT_SECRET: TEST_SECRET, SEED_ON_START: 'false', MIGRATE_ON_START: 'false' }), { database: runtime, logLevel: 'silent' })
 t.teardown(async () => { await app.close() })
 
+/** The trial's audit rows after the first subtest: 4 writes, a PATCH, and the decisions they made. */
+let AUDITED = 0
+
 /** The SQLSTATE a statement run as the service fails with, or 'allowed'. */
 async function attempt (statement: string): Promise<string> {
   try {
@@ -77,8 +80,10 @@ t.test(`db/roles.sql applies and the service works as dlt_runtime (${url === und
     method: 'PATCH', url: `/v1/trials/ROLE-1/adverse-events/${ae.json().aeId}`, headers: { ...admin, 'if-match': '"1"' }, payload: { grade: 2, reason: 'worsened' }
   })
   t.equal(patched.statusCode, 200, 'updates are allowed on clinical tables')
+  AUDITED = (await app.inject({ method: 'GET', url: '/v1/audit?trialId=ROLE-1&limit=100', headers: admin })).json().items.length
+  t.ok(AUDITED > 5, 'the 5 writes and their decisions')
   const verdict = await app.inject({ method: 'GET', url: '/v1/audit/verify?trialId=ROLE-1', headers: admin })
-  t.match(verdict.json(), { valid: true, checked: 5 })
+  t.match(verdict.json(), { valid: true, checked: AUDITED, breakCount: 0 })
 })
 
 t.test('as dlt_runtime: no UPDATE or DELETE on audit_log, no DELETE anywhere, no DDL', async (t) => {
@@ -93,5 +98,31 @@ t.test('as dlt_runtime: no UPDATE or DELETE on audit_log, no DELETE anywhere, no
   t.equal(await attempt('drop table webhooks'), PERMISSION_DENIED, 'no DROP TABLE')
   t.equal(await attempt('insert into drizzle.__drizzle_migrations (hash, created_at) values (\'x\', 0)'), PERMISSION_DENIED, 'migrations are not the service\'s business')
   const verdict = await app.inject({ method: 'GET', url: '/v1/audit/verify?trialId=ROLE-1', headers: admin })
-  t.match(verdict.json(), { valid: true, checked: 5 }, 'the audit chain is intact')
+  t.match(verdict.json(), { valid: true, checked: AUDITED }, 'the audit chain is intact')
+})
+
+t.test('as dlt_runtime: the clinical history is append-only (21 CFR 11.10(e)), by privilege and by trigger', async (t) => {
+  const PERMISSION_DENIED = '42501'
+  const where = 'where trial_id = \'ROLE-1\''
+  // A DMC decision to try to rewrite (row triggers fire on rows).
+  const { decisionId } = (await app.inject({ method: 'GET', url: '/v1/trials/ROLE-1/status', headers: admin })).json()
+  const dmc = await app.inject({
+    method: 'POST',
+    url: '/v1/trials/ROLE-1/dmc-decisions',
+    headers: bearer('dmc'),
+    payload: { decision: 'continue', rationale: 'DMC: continue', statusDecisionId: decisionId, signature: { meaning: 'approved' } }
+  })
+  t.equal(dmc.statusCode, 201, dmc.body)
+  AUDITED = (await app.inject({ method: 'GET', url: '/v1/audit?trialId=ROLE-1&limit=100', headers: admin })).json().items.length
+  // No grant of UPDATE or DELETE on the history (and the triggers would refuse them: test/routes/audit-tamper.test.ts).
+  for (const [table, column] of [['adverse_event_versions', 'reason'], ['decisions', 'state'], ['dmc_decisions', 'rationale'], ['protocol_versions', 'reason']]) {
+    t.equal(await attempt(`update ${table} set ${column} = 'rewritten' ${where}`), PERMISSION_DENIED, `UPDATE on ${table} refused`)
+    t.equal(await attempt(`delete from ${table} ${where}`), PERMISSION_DENIED, `DELETE on ${table} refused`)
+  }
+  t.equal(await attempt('select set_config(\'dlt.migrating\', \'on\', false)'), 'allowed', 'any role may say it migrates')
+  t.equal(await attempt(`update adverse_event_versions set reason = 'rewritten' ${where}`), PERMISSION_DENIED, 'it gains nothing by that')
+  t.equal(await attempt('select set_config(\'dlt.migrating\', \'\', false)'), 'allowed')
+  t.equal(await attempt(`update trials set title = 'Runtime role, renamed' ${where}`), 'allowed', 'the trial row (its anchor) stays updatable')
+  const verdict = await app.inject({ method: 'GET', url: '/v1/audit/verify?trialId=ROLE-1', headers: admin })
+  t.match(verdict.json(), { valid: true, checked: AUDITED })
 })

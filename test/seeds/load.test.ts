@@ -69,11 +69,11 @@ t.test('loadSeeds skips trials that exist and creates the rest', async (t) => {
   const after = await counts(app)
   t.equal(after.trials, 5)
   t.equal(after.protocolVersions, 5)
-  t.equal(after.audit, 5, 'one audit row per created trial')
+  t.equal(after.audit, 10, 'two audit rows per created trial: its creation and its first decision')
 })
 
 t.test('SEED_ON_START=true seeds a server database too', async (t) => {
-  const app = await start(t, { SEED_ON_START: 'true', DATABASE_URL: 'postgres://unused.invalid/x' })
+  const app = await start(t, { SEED_ON_START: 'true', DATABASE_URL: 'postgres://unused.invalid/x', AUDIT_HMAC_KEY: 'a'.repeat(32) })
   t.equal((await counts(app)).trials, 5)
 })
 
@@ -100,7 +100,7 @@ t.test('a database holding an earlier seed gets the revised one as an amendment,
   t.same(versions[0].protocol, earlier(seed).protocol, 'version 1 is kept as it was')
   t.same(versions[1].protocol.assumptions, seed.protocol.assumptions, 'the version keeps its assumptions')
   const audit = (await app.inject({ method: 'GET', url: '/v1/audit?trialId=NCT07295067', headers: admin })).json().items
-  t.match(audit, [{ action: 'create' }, { action: 'amend', entity: 'protocol', actor: 'seed' }])
+  t.match(audit, [{ action: 'create' }, { action: 'decide', entity: 'decision' }, { action: 'amend', entity: 'protocol', actor: 'seed' }])
 
   const before = await counts(app)
   t.same(await loadSeeds(app.db, [seed]), { created: [], amended: [] }, 'loading the same seed again amends nothing')
