@@ -28,11 +28,11 @@ t.test('empty variables count as unset', async (t) => {
 })
 
 t.test('a server database without a way to verify tokens is refused before anything is opened', async (t) => {
-  t.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/x' }), {
+  t.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/x', AUDIT_HMAC_KEY: 'k'.repeat(32) }), {
     constructor: ConfigError,
     message: 'Invalid configuration: JWT_SECRET: required when DATABASE_URL is set (or set JWKS_URL)'
   })
-  t.ok(loadConfig({ DATABASE_URL: 'postgres://db/x', JWKS_URL: 'https://idp.example/jwks' }), 'an identity provider verifies them')
+  t.ok(loadConfig({ DATABASE_URL: 'postgres://db/x', AUDIT_HMAC_KEY: 'k'.repeat(32), JWKS_URL: 'https://idp.example/jwks' }), 'an identity provider verifies them')
 })
 
 t.test('every bad variable is reported, one line each', async (t) => {

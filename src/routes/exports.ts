@@ -152,7 +152,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
   datasetRoute('getSdtmExDatasetJson', 'ex.dataset.json', 'SDTM EX dataset (Dataset-JSON)', EX_DESCRIPTION + DATASET_JSON, 'dataset-json', EX_DATASET, false, ex)
 
   app.get('/v1/trials/:trialId/exports/define.xml', {
-    config: { access: EXPORTERS },
+    config: { access: EXPORTERS, sends: ['content-disposition'] },
     schema: {
       operationId: 'getDefineXml',
       summary: 'Define-XML 2.1 of the SDTM datasets',

@@ -26,8 +26,9 @@ t.test('JWT_SECRET wins; with DATABASE_URL it is required', async (t) => {
 })
 
 t.test('the audit key: AUDIT_HMAC_KEY; derived from the JWT secret when embedded; required with DATABASE_URL', async (t) => {
-  t.same(resolveAuditKey(loadConfig({ AUDIT_HMAC_KEY: 'k'.repeat(32), DATABASE_URL: 'postgres://db/x' })), Buffer.from('k'.repeat(32)))
-  t.throws(() => resolveAuditKey(loadConfig({ DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) })), { constructor: ConfigError, message: 'Invalid configuration: AUDIT_HMAC_KEY: required when DATABASE_URL is set' })
+  t.same(resolveAuditKey(loadConfig({ AUDIT_HMAC_KEY: 'k'.repeat(32), DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) })), Buffer.from('k'.repeat(32)))
+  // Refused with the other configuration problems, before anything is opened.
+  t.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) }), { constructor: ConfigError, message: 'Invalid configuration: AUDIT_HMAC_KEY: required when DATABASE_URL is set' })
   t.throws(() => loadConfig({ AUDIT_HMAC_KEY: 'short' }), { message: 'Invalid configuration: AUDIT_HMAC_KEY: must be at least 32 characters' })
   const derived = resolveAuditKey(loadConfig({ JWT_SECRET: 'x'.repeat(32) }))
   t.equal(derived.length, 32)

@@ -52,7 +52,8 @@ async function recordingApp (): Promise<{ app: App, seen: Seen[] }> {
   const seen: Seen[] = []
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.routeOptions.url
-    if (url === undefined || url.startsWith('/docs') || url === '/openapi.json') return
+    // The documentation and the console are pages, not operations of the API.
+    if (url === undefined || url.startsWith('/docs') || url.startsWith('/console') || url === '/openapi.json') return
     const contentType = reply.getHeader('content-type')
     seen.push({ method: request.method, url, status: reply.statusCode, contentType: contentType === undefined ? undefined : String(contentType), headers: Object.keys(reply.getHeaders()) })
   })

@@ -56,11 +56,12 @@ t.test('a sentinel wait that ends with nobody calling the API: decision, SSE eve
   const [a, b] = [await instance(), await instance()]
   t.teardown(async () => { await closeAll(a); await closeAll(b) })
   const trialId = 'SCHED-1'
+  // Standard Webhooks envelope: the decision is under `data`.
   const hooks: Array<{ at: number, body: { decisionId: string, trialId: string } }> = []
   const receiver = createServer((req, res) => {
     let body = ''
     req.on('data', (c: Buffer) => { body += c.toString() })
-    req.on('end', () => { hooks.push({ at: Date.now(), body: JSON.parse(body) }); res.writeHead(204).end() })
+    req.on('end', () => { hooks.push({ at: Date.now(), body: (JSON.parse(body) as { data: { decisionId: string, trialId: string } }).data }); res.writeHead(204).end() })
   })
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   t.teardown(() => receiver.close())
@@ -69,7 +70,7 @@ t.test('a sentinel wait that ends with nobody calling the API: decision, SSE eve
     method: 'POST',
     url: `/v1/trials/${trialId}/webhooks`,
     headers: bearer('admin'),
-    payload: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret: 'whsec_c2NoZWR1bGVyLXRlc3Qtc2VjcmV0LTAxMjM0NTY3' }
+    payload: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` }
   })
   t.equal(hook.statusCode, 201, 'a webhook receives the trial\'s decisions')
   await enrol(a, trialId, 'S1', SEED_SITE, 1, daysAgo(2).date)
