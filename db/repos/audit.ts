@@ -15,6 +15,9 @@ export async function readChainHead (db: Queryable, trialId: string): Promise<st
 /** Appends a row to a trial's audit chain: the statement, for the caller to send with its other writes. */
 export const insertAuditRow = (row: typeof auditLog.$inferInsert): Write => insertRows(auditLog, [row])
 
+/** Appends rows to a trial's chain in one multi-row statement. */
+export const insertAuditRows = (rows: Array<typeof auditLog.$inferInsert>): Write => insertRows(auditLog, rows)
+
 /** Appends a row to a trial's audit chain now. */
 export async function insertAuditRowNow (db: Queryable, row: typeof auditLog.$inferInsert): Promise<void> {
   await db.insert(auditLog).values(row)

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../db/client.js'
-import { insertAuditRow, readChainHead } from '../../db/repos/audit.js'
+import { insertAuditRow, insertAuditRows, readChainHead } from '../../db/repos/audit.js'
 import { lockTrial, type TrialRow } from '../../db/repos/trials.js'
 import { sendWrite, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
@@ -19,6 +19,8 @@ export interface WriteContext extends Pipeline {
   audit: (entry: AuditEntry) => void
   /** the statement that appends an audit row to the chain, for the caller to send with its other writes */
   auditStatement: (entry: AuditEntry) => Write
+  /** the statement that appends these rows to the chain in order, one multi-row insert (a bulk write's) */
+  auditStatements: (entries: AuditEntry[]) => Write
   /**
    * Declares that this write changed none of the status engine's inputs
    * (participants' DLT summaries and dosing, safety signals, the trial row):
@@ -59,11 +61,12 @@ export async function clinicalWrite<T, P = undefined> (
       const at = new Date().toISOString()
       let head = parseChainHead(chain)
       let keep = false
-      const auditStatement = (entry: AuditEntry) => {
+      const link = (entry: AuditEntry) => {
         const next = chainRow(trialId, principal, entry, at, head)
         head = next.head
-        return insertAuditRow(next.row)
+        return next.row
       }
+      const auditStatement = (entry: AuditEntry) => insertAuditRow(link(entry))
       const value = await change({
         tx,
         defer,
@@ -72,6 +75,7 @@ export async function clinicalWrite<T, P = undefined> (
         at,
         audit: (entry) => defer(sendWrite(tx, auditStatement(entry))),
         auditStatement,
+        auditStatements: (entries) => insertAuditRows(entries.map(link)),
         keepStatus: () => { keep = true }
       }, prefetched)
       const status = trigger === null || keep ? null : await reevaluateStatus({ tx, defer }, trialId, { ...trigger, actor: principal.sub }, at)
