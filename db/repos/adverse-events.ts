@@ -75,11 +75,11 @@ export interface AeChangeRow {
 export async function readAeChanges (
   db: Queryable, trialId: string, afterSeq: number, limit: number, sites: readonly string[] | null
 ): Promise<AeChangeRow[]> {
-  return await selectRows<AeChangeRow>(db, statement`select a.seq::float8 as seq, v.version, v.changed_at as "changedAt", v.changed_by as "changedBy",
+  return await selectRows<AeChangeRow>(db, statement`select a.seq::float8 as seq, v.version, v.created_at as "changedAt", v.changed_by as "changedBy",
       v.role, v.reason, v.correction, v.snapshot
     from audit_log a join adverse_event_versions v
       on v.trial_id = a.trial_id and v.ae_id::text = a.entity_id and v.version = (a.after->>'version')::int
     where a.trial_id = ${trialId} and a.entity = 'adverse_event' and a.seq > ${afterSeq}
-      and (${sites === null} or v.snapshot->>'siteId' in (${listOf(sites ?? [])}))
+      and (${sites === null}::boolean or v.snapshot->>'siteId' in (${listOf(sites ?? [])}))
     order by a.seq limit ${limit}`)
 }
