@@ -70,6 +70,50 @@ export const batchBody = z.strictObject({
   }]
 })
 
+/** An AE as stored, for the examples. */
+const aeRecordExample = {
+  aeId: '01936f2e-5a41-7c3e-9d2b-6f0c1a2b3c4d',
+  version: 1,
+  participantId: 'P1',
+  siteId: 'xuanwu-hospital',
+  doseLevel: 1,
+  term: 'Febrile neutropenia',
+  meddraCode: '10016288',
+  otherSpecify: null,
+  grade: 3,
+  onsetDate: '2025-01-08',
+  resolvedDate: null,
+  serious: true,
+  seriousnessCriteria: ['hospitalization'],
+  attribution: 'probable',
+  expected: null,
+  clinicalSymptoms: null,
+  requiredMedicalTreatment: null,
+  outcome: null,
+  actionTaken: null,
+  externalId: 'EDC-AE-1001',
+  awareAt: '2025-01-08T10:00:00.000Z',
+  phase: 'on_treatment',
+  nullified: false,
+  nullification: null,
+  ctcae: { version: '5.0', term: 'Febrile neutropenia', meddraCode: '10016288', soc: 'Blood and lymphatic system disorders' },
+  dlt: {
+    isDlt: true,
+    verdict: 'dlt',
+    missing: [],
+    grade: 3,
+    pending: false,
+    reasons: ['grade 3 >= minGrade 3'],
+    protocolVersion: 1,
+    computed: { isDlt: true, pending: false },
+    adjudicated: null,
+    readjudicate: null
+  },
+  createdBy: 'edc-sync',
+  createdAt: '2025-01-08T10:00:01.000Z',
+  updatedAt: '2025-01-08T10:00:01.000Z'
+}
+
 export const batchItemResult = z.object({
   index: z.number().int().describe('the item\'s position in the request, from 0'),
   status: z.number().int().describe('201 created; 200 followed up, or unchanged (upsert or patch that changes nothing); 404, 409, 412 or 422 refused'),
@@ -88,6 +132,7 @@ export const externalIdParams = trialParams.extend({ externalId })
 
 export const aeUpsertBody = aeCreateBody.extend({ reason: reason.describe('the reason of the follow-up when the AE is stored and changes') })
   .describe('an AE create body and a reason; its externalId, when given, is the one in the path')
+  .meta({ examples: [{ ...createExample, resolvedDate: '2025-01-15', outcome: 'recovered', reason: 'resolved: EDC nightly sync' }] })
 
 export const aeChangesQuery = z.strictObject({
   cursor: pageQuery.cursor.describe('nextCursor of the previous call; absent: from the first AE version'),
@@ -102,7 +147,23 @@ export const aeChangeSchema = aeHistorySchema.extend({
 export const aeChangesPage = z.object({
   items: z.array(aeChangeSchema).describe('AE versions committed after the cursor, in commit order'),
   nextCursor: z.string().describe('where the next call resumes; returned also when there was nothing new')
-}).meta({ id: 'AdverseEventChanges' })
+}).meta({
+  id: 'AdverseEventChanges',
+  examples: [{
+    items: [{
+      aeId: aeRecordExample.aeId,
+      position: 42,
+      version: 1,
+      changedAt: aeRecordExample.createdAt,
+      changedBy: 'edc-sync',
+      role: 'edc',
+      reason: null,
+      correction: false,
+      snapshot: aeRecordExample
+    }],
+    nextCursor: 'WzQyXQ'
+  }]
+})
 
 export const optionalIfMatchHeaders = z.looseObject({
   'if-match': z.string().max(64).optional().describe('ETag of the version the change is based on: optional here, but when sent it must match (strong comparison)')
