@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import { decodeCursor } from '../http/pagination.js'
-import { itemLimiter } from '../http/item-limit.js'
+import { itemLimiter, type ChargeItems } from '../http/item-limit.js'
 import { aeSchema, idempotencyHeaders } from '../schemas/adverse-events.js'
 import {
   BATCH_MAX_ITEMS, aeChangesPage, aeChangesQuery, aeUpsertBody, batchBody, batchResponse, externalIdParams, optionalIfMatchHeaders
@@ -14,7 +14,8 @@ import { READERS, WRITERS } from './adverse-events.js'
 
 // EDC synchronisation: many AEs per request, upsert by the EDC's own record id, and a feed of what changed.
 export const aeSyncRoutes: FastifyPluginAsyncZod = async (app) => {
-  const chargeItems = itemLimiter({ max: app.config.BULK_ITEM_LIMIT_MAX, windowMs: app.config.RATE_LIMIT_WINDOW_MS })
+  // Made at the first batch: the configuration is read when the app serves, not when routes are declared.
+  let chargeItems: ChargeItems | undefined
 
   app.post('/v1/trials/:trialId/adverse-events/batch', {
     // Counted per item against BULK_ITEM_LIMIT_MAX, not per request.
@@ -35,6 +36,7 @@ export const aeSyncRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: batchResponse, ...problems(...WITH_BODY, 404) }
     }
   }, async (request, reply) => {
+    chargeItems ??= itemLimiter({ max: app.config.BULK_ITEM_LIMIT_MAX, windowMs: app.config.RATE_LIMIT_WINDOW_MS })
     chargeItems(reply, request.principal!.sub, request.body.items.length)
     const result = await submitBatch(app.db, app.ctcae.dictionary, request.params.trialId, request.principal!, request.body, {
       idempotencyKey: request.headers['idempotency-key'], receivedAt: new Date().toISOString()
