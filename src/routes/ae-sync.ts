@@ -4,9 +4,9 @@ import { AUTHENTICATED, WITH_BODY, problems } from '../http/responses.js'
 import { ifMatchVersion, setEtag } from '../http/concurrency.js'
 import { decodeCursor } from '../http/pagination.js'
 import { itemLimiter, type ChargeItems } from '../http/item-limit.js'
-import { aeSchema, idempotencyHeaders } from '../schemas/adverse-events.js'
+import { aeSchema } from '../schemas/adverse-events.js'
 import {
-  BATCH_MAX_ITEMS, aeChangesPage, aeChangesQuery, aeUpsertBody, batchBody, batchResponse, externalIdParams, optionalIfMatchHeaders
+  BATCH_MAX_ITEMS, aeChangesPage, aeChangesQuery, aeUpsertBody, batchBody, batchHeaders, batchResponse, externalIdParams, optionalIfMatchHeaders
 } from '../schemas/ae-sync.js'
 import { trialParams } from '../schemas/params.js'
 import { aeChanges, submitBatch, upsertAe } from '../services/ae-sync.js'
@@ -27,11 +27,12 @@ export const aeSyncRoutes: FastifyPluginAsyncZod = async (app) => {
         '{aeId | externalId, patch, reason}. atomic: every item is stored or none (422 lists each bad item by JSON pointer, e.g. /items/3/grade); ' +
         'independent: each item has its own result (201, 200, 404, 409, 412, 422 with its problem), in input order. One trial lock, an audit row per change, ' +
         'and one status re-evaluation for the whole batch: `status` is the trial status after it, with every DLT of the batch counted. ' +
+        'Prefer: return=minimal leaves the AEs out of the results (index, status, aeId, version). ' +
         'An Idempotency-Key replays the whole response; an item\'s externalId makes it idempotent on its own (a repeat is 409, or 200 unchanged with upsert). ' +
         'Items count against BULK_ITEM_LIMIT_MAX per token subject and window (RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset headers; 429 with Retry-After).',
       tags: ['Adverse events'],
       params: trialParams,
-      headers: idempotencyHeaders,
+      headers: batchHeaders,
       body: batchBody,
       response: { 200: batchResponse, ...problems(...WITH_BODY, 404) }
     }
@@ -39,7 +40,9 @@ export const aeSyncRoutes: FastifyPluginAsyncZod = async (app) => {
     chargeItems ??= itemLimiter({ max: app.config.BULK_ITEM_LIMIT_MAX, windowMs: app.config.RATE_LIMIT_WINDOW_MS })
     chargeItems(reply, request.principal!.sub, request.body.items.length)
     const result = await submitBatch(app.db, app.ctcae.dictionary, request.params.trialId, request.principal!, request.body, {
-      idempotencyKey: request.headers['idempotency-key'], receivedAt: new Date().toISOString()
+      idempotencyKey: request.headers['idempotency-key'],
+      receivedAt: new Date().toISOString(),
+      minimal: /(^|[\s,;])return=minimal\b/.test(request.headers.prefer ?? '')
     })
     if (result.replayed) reply.header('idempotent-replayed', 'true')
     return reply.code(200).send(result.body)

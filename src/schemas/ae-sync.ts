@@ -118,7 +118,8 @@ export const batchItemResult = z.object({
   index: z.number().int().describe('the item\'s position in the request, from 0'),
   status: z.number().int().describe('201 created; 200 followed up, or unchanged (upsert or patch that changes nothing); 404, 409, 412 or 422 refused'),
   aeId: z.uuid().optional(),
-  body: aeSchema.optional().describe('the AE as it now stands'),
+  version: z.number().int().optional().describe('the AE\'s version now (its ETag)'),
+  body: aeSchema.optional().describe('the AE as it now stands; left out under Prefer: return=minimal'),
   problem: problemSchema.optional().describe('why the item stored nothing')
 })
 
@@ -127,6 +128,11 @@ export const batchResponse = z.object({
   items: z.array(batchItemResult).describe('one per item, in input order'),
   status: statusSchema.describe('the trial status after the batch (re-evaluated once, in its transaction)')
 }).meta({ id: 'AdverseEventBatchResult' })
+
+export const batchHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(255).optional().describe('a repeat with the same key and body returns the first response'),
+  prefer: z.string().max(200).optional().describe('return=minimal: items carry index, status, aeId and version, not the AE (RFC 7240, as FHIR batches take it)')
+})
 
 export const externalIdParams = trialParams.extend({ externalId })
 

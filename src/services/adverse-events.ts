@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
 import { adjudications, adverseEvents, adverseEventVersions, participants, type AdverseEventRow as AeRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertAes, insertAeVersion, insertAeVersions, readAesByIds, type AeVersionRow } from '../../db/repos/adverse-events.js'
+import { insertAes, insertAeVersion, insertAeVersions, readAesByIds, updateAe, type AeVersionRow } from '../../db/repos/adverse-events.js'
 import { readAdministrationsOf, readParticipantStateAnySite, readParticipantStates, type ParticipantState } from '../../db/repos/participants.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
@@ -383,24 +383,27 @@ function mergePatch (current: AeRecord, patch: AePatchInput) {
   return { ...current, ...changes, seriousnessCriteria: unique(changes.seriousnessCriteria === undefined ? current.seriousnessCriteria : changes.seriousnessCriteria) }
 }
 
+/** A follow-up checked and its AE updated, its participant not yet re-classified (see completeFollowUps). */
+export interface StagedFollowUp { before: AeRow, current: AeRecord, reason: string, correction: boolean }
+
 /**
- * A follow-up of a stored AE inside a clinical write (a PATCH, a batch's
- * follow-up or upsert): a new version with its reason and audit row, the
- * participant re-classified. A patch that changes nothing makes no version
- * (RFC 7396 applied to what is already there): `changed` is false and
- * nothing is written. Every check comes before the first write, so a refused
- * follow-up writes nothing. `expectedVersion` is If-Match's, when given.
+ * The first half of a follow-up of a stored AE inside a clinical write (a
+ * PATCH, a batch's follow-up or upsert): checks it and updates the AE (a
+ * deferred write); null when the patch changes nothing (RFC 7396 applied to
+ * what is already there), and then nothing is written. Every check comes
+ * before the write, so a refused follow-up writes nothing.
+ * `expectedVersion` is If-Match's, when given.
  */
-export async function followUpAe (
+export async function stageFollowUp (
   ctx: WriteContext, dictionary: CtcaeDictionary, before: AeRow, patch: AePatchInput, expectedVersion: number | undefined
-): Promise<{ row: AeRow, changed: boolean }> {
+): Promise<StagedFollowUp | null> {
   const { trialId, aeId } = before
   const { reason, correction } = patch
   if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it can no longer change')
   if (expectedVersion !== undefined) assertCurrentVersion(expectedVersion, before.version)
   const current = aeRecord(before)
   const merged = mergePatch(current, patch)
-  if (changedFields(before, patch).length === 0) return { row: before, changed: false }
+  if (changedFields(before, patch).length === 0) return null
 
   const participant = await readParticipantStateAnySite(ctx.tx, trialId, before.participantId)
   const ctcae = resolveCtcae(dictionary, {
@@ -411,7 +414,7 @@ export async function followUpAe (
     ...checkAeReport(merged, { participant, asOf: ctx.at, timeZone: participant?.timeZone })
   ]
   if (errors.length > 0) throw refuse(errors)
-  await ctx.tx.update(adverseEvents).set({
+  ctx.defer(sendWrite(ctx.tx, updateAe(trialId, aeId, {
     grade: merged.grade,
     onsetDate: merged.onsetDate,
     resolvedDate: merged.resolvedDate,
@@ -430,11 +433,42 @@ export async function followUpAe (
     dltGrade: worstGrade([{ grade: before.dltGrade }, { grade: merged.grade, correction: correction === true }]),
     version: before.version + 1,
     updatedAt: ctx.at
-  }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
-  const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId, true)
-  const record = writeVersion(ctx, row, reason, correction === true)
-  ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: { ...record, ...(correction === true ? { correction } : {}) }, reason })
-  return { row, changed: true }
+  })))
+  return { before, current, reason, correction: correction === true }
+}
+
+/**
+ * The second half of staged follow-ups (of distinct AEs): re-classifies
+ * each of their participants once, the followed-up AEs under the protocol in
+ * force, and keeps each AE as its next version with its reason and an audit
+ * row, in order (one statement per kind of row). Returns the AEs as stored.
+ */
+export async function completeFollowUps (ctx: WriteContext, staged: readonly StagedFollowUp[]): Promise<AeRow[]> {
+  const trialId = ctx.trial.trialId
+  const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+  const byParticipant = new Map<string, Set<string>>()
+  for (const { before } of staged) byParticipant.set(before.participantId, (byParticipant.get(before.participantId) ?? new Set()).add(before.aeId))
+  // Participants' rows are distinct, so they are re-classified at once, each in its own statements.
+  const classified = await Promise.all([...byParticipant].map(async ([participantId, renew]) =>
+    await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at, { renew })))
+  const rows = staged.map(({ before }) => classified.map((c) => c.get(before.aeId)).find((row) => row !== undefined)!)
+  const records = rows.map(aeRecord)
+  const versions = insertAeVersions(rows.map((row, i) => versionRow(ctx, row, records[i]!, staged[i]!.reason, staged[i]!.correction)))
+  const audit = ctx.auditStatements(staged.map((s, i) => ({
+    action: 'ae_updated', entity: 'adverse_event', entityId: s.before.aeId, before: s.current, after: { ...records[i], ...(s.correction ? { correction: true } : {}) }, reason: s.reason
+  })))
+  ctx.defer(sendWrites(ctx.tx, [versions, audit]))
+  return rows
+}
+
+/** A whole follow-up of one AE (see stageFollowUp): `changed` is false when it changed nothing, and nothing was written. */
+export async function followUpAe (
+  ctx: WriteContext, dictionary: CtcaeDictionary, before: AeRow, patch: AePatchInput, expectedVersion: number | undefined
+): Promise<{ row: AeRow, changed: boolean }> {
+  const staged = await stageFollowUp(ctx, dictionary, before, patch, expectedVersion)
+  if (staged === null) return { row: before, changed: false }
+  const [row] = await completeFollowUps(ctx, [staged])
+  return { row: row!, changed: true }
 }
 
 export async function nullifyAe (

@@ -8,7 +8,7 @@ import { encodeCursor } from '../http/pagination.js'
 import { problemOf, pointerToken } from '../http/problem.js'
 import { AppError, notFound, unprocessable } from '../lib/errors.js'
 import { batchCreateItem, batchFollowUpItem, type aeUpsertBody, type batchBody, type batchItemResult, type batchResponse } from '../schemas/ae-sync.js'
-import { addAes, aeView, changedFields, followUpAe, readCreateInputs, type AeCreateInput, type AePatchInput, type AeRecord, type AeView, type CreateInputs, type NewAe } from './adverse-events.js'
+import { addAes, aeView, changedFields, completeFollowUps, readCreateInputs, stageFollowUp, type StagedFollowUp, type AeCreateInput, type AePatchInput, type AeRecord, type AeView, type CreateInputs, type NewAe } from './adverse-events.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { findKey, once, type StoredResponse } from './idempotency.js'
 import { reevaluateStatus, statusInTransaction } from './status.js'
@@ -107,8 +107,10 @@ export async function readSyncInputs (tx: Tx, trialId: string, items: ReadonlyAr
  * stores nothing and leaves the others be. New AEs are gathered and stored
  * together (addAes: one statement per kind of row); they are stored before
  * an item that names one of them, so items apply in input order. Follow-ups
- * and upserts of stored AEs go through followUpAe one by one; an upsert or
- * follow-up that changes nothing writes nothing. Every check of an item comes
+ * and upserts of stored AEs are checked and applied one by one
+ * (stageFollowUp), and their participants re-classified together, once each
+ * (completeFollowUps); an upsert or follow-up that changes nothing writes
+ * nothing. Every check of an item comes
  * before its first write, so no savepoint is needed to undo a refused one; a
  * failure of the database itself fails the whole transaction.
  */
@@ -125,8 +127,21 @@ export async function applyItems (
   const touched = new Set<string>()
   let wrote = false
 
+  // Follow-ups checked and applied whose participants are re-classified together (completeFollowUps).
+  let staged: Array<StagedFollowUp & { index: number }> = []
+  const complete = async () => {
+    if (staged.length === 0) return
+    const rows = await completeFollowUps(ctx, staged)
+    rows.forEach((row, i) => {
+      byId.set(row.aeId, row)
+      outcomes[staged[i]!.index] = { ok: true, statusCode: 200, body: aeView(row) }
+    })
+    staged = []
+  }
+
   const flush = async () => {
     if (pending.length === 0) return
+    await complete()
     const known = pending.some((p) => touched.has(p.input.participantId))
       ? await readCreateInputs(ctx.tx, trialId, pending.map((p) => p.input.participantId))
       : inputs.create
@@ -146,17 +161,22 @@ export async function applyItems (
     pendingIds.clear()
   }
 
-  const followUp = async (row: AeRow, patch: AePatchInput, version: number | undefined): Promise<Outcome> => {
-    const before = changedFields(row, patch).length > 0 && touched.has(row.participantId)
-      ? (await readAesByIds(ctx.tx, trialId, { aeIds: [row.aeId], externalIds: [] }))[0]!
-      : row
-    const { row: after, changed } = await followUpAe(ctx, dictionary, before, patch, version)
-    if (changed) {
-      byId.set(after.aeId, after)
-      touched.add(after.participantId)
-      wrote = true
+  /** Stages the follow-up, or answers it at once when it changes nothing. */
+  const followUp = async (index: number, row: AeRow, patch: AePatchInput, version: number | undefined): Promise<void> => {
+    // An AE followed up twice in one batch: the first is completed before the second reads it.
+    if (staged.some((s) => s.before.aeId === row.aeId)) await complete()
+    const stored = byId.get(row.aeId)!
+    const before = changedFields(stored, patch).length > 0 && touched.has(stored.participantId)
+      ? (await readAesByIds(ctx.tx, trialId, { aeIds: [stored.aeId], externalIds: [] }))[0]!
+      : stored
+    const change = await stageFollowUp(ctx, dictionary, before, patch, version)
+    if (change === null) {
+      outcomes[index] = { ok: true, statusCode: 200, body: aeView(before) }
+      return
     }
-    return { ok: true, statusCode: 200, body: aeView(after) }
+    staged.push({ ...change, index })
+    touched.add(before.participantId)
+    wrote = true
   }
 
   for (const [index, item] of items.entries()) {
@@ -179,7 +199,7 @@ export async function applyItems (
     try {
       if (item.kind === 'follow-up') {
         if (row === undefined) throw notFound('Adverse event')
-        outcomes[index] = await followUp(row, item.patch, item.version)
+        await followUp(index, row, item.patch, item.version)
       } else if (row === undefined) {
         if (aeId !== undefined) throw notFound('Adverse event')
         if (item.upsert!.version !== undefined) {
@@ -191,19 +211,20 @@ export async function applyItems (
       } else {
         const refused = sameIdentity(dictionary, row, item.input)
         if (refused !== null) throw refused
-        outcomes[index] = await followUp(row, upsertPatch(item.input, item.upsert!.reason), item.upsert!.version)
+        await followUp(index, row, upsertPatch(item.input, item.upsert!.reason), item.upsert!.version)
       }
     } catch (error) {
       if (!(error instanceof AppError)) throw error
       outcomes[index] = { ok: false, error }
     }
   }
+  await complete()
   await flush()
   return { outcomes, wrote }
 }
 
-const itemResult = (index: number, outcome: Outcome, instance: string): ItemResult => outcome.ok
-  ? { index, status: outcome.statusCode, aeId: outcome.body.aeId, body: outcome.body }
+const itemResult = (index: number, outcome: Outcome, instance: string, minimal = false): ItemResult => outcome.ok
+  ? { index, status: outcome.statusCode, aeId: outcome.body.aeId, version: outcome.body.version, ...(minimal ? {} : { body: outcome.body }) }
   : { index, status: outcome.error.statusCode, problem: problemOf(outcome.error, `${instance}#/items/${index}`) }
 
 /** An atomic batch with refused items (their results): 422 naming each item and its problems by JSON pointer into the request. */
@@ -219,7 +240,12 @@ function batchRefused (refused: ItemResult[], total: number): AppError {
   })
 }
 
-export interface BatchOptions { idempotencyKey: string | undefined, receivedAt: string }
+export interface BatchOptions {
+  idempotencyKey: string | undefined
+  receivedAt: string
+  /** Prefer: return=minimal: the results leave out the AEs */
+  minimal: boolean
+}
 
 /**
  * A batch of AE creates, upserts and follow-ups in one clinical write: one
@@ -242,7 +268,7 @@ export async function submitBatch (
   const { value } = await clinicalWrite(db, trialId, principal, null, async (ctx, [inputs, seen]) =>
     await once(ctx, ids, body, async () => {
       const { outcomes, wrote } = await applyItems(ctx, dictionary, trialId, items, inputs, options.receivedAt)
-      const results = outcomes.map((o, index) => itemResult(index, o, instance))
+      const results = outcomes.map((o, index) => itemResult(index, o, instance, options.minimal))
       const refused = results.filter((r) => r.problem !== undefined)
       if (body.mode === 'atomic' && refused.length > 0) throw batchRefused(refused, results.length)
       const status = await batchStatus(ctx, trialId, results, wrote)

@@ -294,9 +294,9 @@ export function aeBatch (base: string, token: string, targets: AeTarget[], items
   const nextTrial = rotate(byTrial(targets))
   return {
     name: 'AE batch',
-    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} new AEs per request (atomic), rotating over trials`,
+    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} new AEs per request (atomic, Prefer: return=minimal), rotating over trials`,
     base,
-    headers: { ...json, authorization: `Bearer ${token}` },
+    headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
     next: () => {
       const people = nextTrial()
       const body = { mode: 'atomic', items: Array.from({ length: items }, (_, i) => aeBody(rand, people[i % people.length]!)) }
@@ -362,9 +362,9 @@ export function aeUpsertBatch (base: string, token: string, trials: UpsertRecord
   const offsets = new Map<UpsertRecord[], number>()
   return {
     name: 'AE upsert batch',
-    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} upserts by externalId per request, half unchanged`,
+    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} upserts by externalId per request, half unchanged (Prefer: return=minimal)`,
     base,
-    headers: { ...json, authorization: `Bearer ${token}` },
+    headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
     next: () => {
       const records = nextTrial()
       const from = offsets.get(records) ?? 0

@@ -22,6 +22,7 @@ t.test('items are charged per subject; a batch that does not fit is 429 with Ret
     } catch (error) {
       return error
     }
+    return undefined
   })()
   t.ok(refused instanceof AppError)
   t.match(refused, { statusCode: 429, slug: 'too-many-items' })

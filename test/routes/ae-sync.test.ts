@@ -224,6 +224,18 @@ t.test('the change feed returns every AE version exactly once, in chain order, w
   t.ok(stored.length > 4 * WRITES / 2, `${stored.length} versions`)
 })
 
+t.test('a full batch of 1,000 new AEs is stored whole (more parameters than one statement may carry)', async (t) => {
+  const trialId = await trial(10)
+  const before = await counts(trialId)
+  const items = Array.from({ length: 1000 }, (_, i) => ({ ...mildAe(`P${1 + (i % 10)}`, onset), externalId: `FULL-${i}` }))
+  const res = await batch(trialId, { mode: 'atomic', items }, { ...edc, prefer: 'return=minimal' })
+  t.equal(res.statusCode, 200)
+  t.same(await counts(trialId), { aes: 1000, versions: 1000, audit: before.audit + 1000 })
+  t.match(res.json().items[999], { index: 999, status: 201, aeId: /^[0-9a-f-]{36}$/, version: 1 })
+  t.notOk(res.json().items.some((i: { body?: unknown }) => i.body !== undefined), 'Prefer: return=minimal leaves the AEs out')
+  t.equal((await batch(trialId, { mode: 'atomic', items: [...items.slice(0, 999), { ...mildAe('P1', onset), externalId: 'FULL-1000' }, mildAe('P1', onset)] })).statusCode, 422, 'at most 1,000 items')
+})
+
 t.test('batch responses carry the bulk item limit headers', async (t) => {
   const trialId = await trial()
   const res = await batch(trialId, { mode: 'independent', items: [mildAe('P1', onset), mildAe('P2', onset)] }, bearer('edc', { sub: 'edc-headers' }))
