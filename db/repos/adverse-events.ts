@@ -30,8 +30,6 @@ export async function readSafetySignals (db: Queryable, trialId: string): Promis
       from adverse_events where trial_id = ${trialId} and ${signalCondition}`)
 }
 
-export const insertAe = (row: AeRow): Write => insertRows(adverseEvents, [row])
-
 /** New AEs, one multi-row statement (each row gives every column). */
 export const insertAes = (rows: AeRow[]): Write => insertRows(adverseEvents, rows)
 
@@ -39,7 +37,7 @@ export const insertAes = (rows: AeRow[]): Write => insertRows(adverseEvents, row
 export async function readAesByIds (db: Queryable, trialId: string, ids: { aeIds: readonly string[], externalIds: readonly string[] }): Promise<AeRow[]> {
   if (ids.aeIds.length === 0 && ids.externalIds.length === 0) return []
   return await selectRows<AeRow>(db, statement`select ${columnsOf(adverseEvents)} from adverse_events
-      where trial_id = ${trialId} and (ae_id::text in (${listOf(ids.aeIds)}) or external_id in (${listOf(ids.externalIds)}))`)
+      where trial_id = ${trialId} and (ae_id in (${listOf(ids.aeIds)}) or external_id in (${listOf(ids.externalIds)}))`)
 }
 
 /** Stores the fields `values` gives on one AE (its classification). */
