@@ -441,9 +441,10 @@ export async function stageFollowUp (
  * The second half of staged follow-ups (of distinct AEs): re-classifies
  * each of their participants once, the followed-up AEs under the protocol in
  * force, and keeps each AE as its next version with its reason and an audit
- * row, in order (one statement per kind of row). Returns the AEs as stored.
+ * row, in order (one statement per kind of row). Returns the AEs as stored,
+ * and every live AE of their participants as now classified.
  */
-export async function completeFollowUps (ctx: WriteContext, staged: readonly StagedFollowUp[]): Promise<AeRow[]> {
+export async function completeFollowUps (ctx: WriteContext, staged: readonly StagedFollowUp[]): Promise<{ rows: AeRow[], live: AeRow[] }> {
   const trialId = ctx.trial.trialId
   const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
   const byParticipant = new Map<string, Set<string>>()
@@ -458,7 +459,7 @@ export async function completeFollowUps (ctx: WriteContext, staged: readonly Sta
     action: 'ae_updated', entity: 'adverse_event', entityId: s.before.aeId, before: s.current, after: { ...records[i], ...(s.correction ? { correction: true } : {}) }, reason: s.reason
   })))
   ctx.defer(sendWrites(ctx.tx, [versions, audit]))
-  return rows
+  return { rows, live: classified.flatMap((c) => [...c.values()]) }
 }
 
 /** A whole follow-up of one AE (see stageFollowUp): `changed` is false when it changed nothing, and nothing was written. */
@@ -467,7 +468,7 @@ export async function followUpAe (
 ): Promise<{ row: AeRow, changed: boolean }> {
   const staged = await stageFollowUp(ctx, dictionary, before, patch, expectedVersion)
   if (staged === null) return { row: before, changed: false }
-  const [row] = await completeFollowUps(ctx, [staged])
+  const { rows: [row] } = await completeFollowUps(ctx, [staged])
   return { row: row!, changed: true }
 }
 

@@ -123,15 +123,21 @@ export async function applyItems (
   const visible = (row: AeRow | undefined) => row !== undefined && (ctx.principal.sites === null || ctx.principal.sites.includes(row.siteId)) ? row : undefined
   let pending: Array<NewAe & { index: number }> = []
   const pendingIds = new Set<string>()
-  // Participants written in this batch: their stored states and AEs have moved since the prefetch.
+  // Participants written in this batch: their stored states have moved since the prefetch.
   const touched = new Set<string>()
+  // Participants with new AEs stored in this batch: their other AEs may have been re-classified
+  // (addAes), so what byId holds of them is read again before a follow-up.
+  const stale = new Set<string>()
   let wrote = false
 
   // Follow-ups checked and applied whose participants are re-classified together (completeFollowUps).
   let staged: Array<StagedFollowUp & { index: number }> = []
   const complete = async () => {
     if (staged.length === 0) return
-    const rows = await completeFollowUps(ctx, staged)
+    const { rows, live } = await completeFollowUps(ctx, staged)
+    // Their participants' other AEs were re-classified too: what is known of them stays current.
+    for (const row of live) if (byId.has(row.aeId)) byId.set(row.aeId, row)
+    for (const { before } of staged) stale.delete(before.participantId)
     rows.forEach((row, i) => {
       byId.set(row.aeId, row)
       outcomes[staged[i]!.index] = { ok: true, statusCode: 200, body: aeView(row) }
@@ -154,6 +160,7 @@ export async function applyItems (
       }
       byId.set(o.row.aeId, o.row)
       touched.add(o.row.participantId)
+      stale.add(o.row.participantId)
       wrote = true
       outcomes[index] = { ok: true, statusCode: 201, body: aeView(o.row) }
     })
@@ -166,7 +173,7 @@ export async function applyItems (
     // An AE followed up twice in one batch: the first is completed before the second reads it.
     if (staged.some((s) => s.before.aeId === row.aeId)) await complete()
     const stored = byId.get(row.aeId)!
-    const before = changedFields(stored, patch).length > 0 && touched.has(stored.participantId)
+    const before = changedFields(stored, patch).length > 0 && stale.has(stored.participantId)
       ? (await readAesByIds(ctx.tx, trialId, { aeIds: [stored.aeId], externalIds: [] }))[0]!
       : stored
     const change = await stageFollowUp(ctx, dictionary, before, patch, version)
