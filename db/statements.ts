@@ -30,12 +30,25 @@ class Raw {
   constructor (readonly text: string) {}
 }
 
-/** A statement from a template: every `${value}` is a parameter ($1, $2, …), every `${Raw}` text. */
+/** Values that `statement` inserts as a list of parameters (`$1, $2, …`), for `in (…)`. */
+class List {
+  constructor (readonly values: readonly unknown[]) {}
+}
+
+/** A list for `in (${listOf(values)})`; an empty one is `null`, which matches nothing. */
+export const listOf = (values: readonly unknown[]): List => new List(values)
+
+/** A statement from a template: every `${value}` is a parameter ($1, $2, …), every `${Raw}` text, every `${List}` parameters. */
 export function statement (strings: TemplateStringsArray, ...values: unknown[]): Query {
   const params: unknown[] = []
   let text = strings[0]!
   values.forEach((value, i) => {
-    text += (value instanceof Raw ? value.text : `$${params.push(value)}`) + strings[i + 1]!
+    const chunk = value instanceof Raw
+      ? value.text
+      : value instanceof List
+        ? (value.values.length === 0 ? 'null' : value.values.map((v) => `$${params.push(v)}`).join(', '))
+        : `$${params.push(value)}`
+    text += chunk + strings[i + 1]!
   })
   return { sql: text, params }
 }

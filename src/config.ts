@@ -34,6 +34,8 @@ export const configSchema = z.object({
   CORS_ORIGINS: optionalString,
   RATE_LIMIT_MAX: wholeNumber(1, 1_000_000_000, 1000),
   RATE_LIMIT_WINDOW_MS: wholeNumber(1000, 86_400_000, 60_000),
+  /** items of bulk requests (AE batches) per token subject per RATE_LIMIT_WINDOW_MS; at least a full batch */
+  BULK_ITEM_LIMIT_MAX: wholeNumber(1000, 1_000_000_000, 60_000),
   /** refused requests (400, 401, 403) per client address per RATE_LIMIT_WINDOW_MS */
   REFUSAL_LIMIT_MAX: wholeNumber(1, 1_000_000_000, 100),
   /** open event streams per token subject, and per instance */

@@ -1,6 +1,6 @@
 import { participants } from '../schema.js'
 import type { Queryable } from '../client.js'
-import { constantText, selectRows, statement, updateRows } from '../statements.js'
+import { constantText, listOf, selectRows, statement, updateRows } from '../statements.js'
 import type { DltSummary } from '../../src/domain/dlt.js'
 import type { ParticipantSummary } from '../../src/domain/evaluability.js'
 import type { OpenQuery } from '../../src/domain/status.js'
@@ -20,21 +20,42 @@ export type ParticipantState = DltSummary & {
   dltAssessedAt: string | null
 }
 
-export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
-  const [found] = await selectRows<ParticipantState>(db, statement`select p.site_id as "siteId", p.dose_level as "doseLevel", p.arm_id as "armId",
+const STATE_COLUMNS = constantText(`p.site_id as "siteId", p.dose_level as "doseLevel", p.arm_id as "armId",
       p.enrolled_on as "enrolledOn", p.withdrawn_at as "withdrawnAt", p.treatment_ended_at as "treatmentEndedAt", s.time_zone as "timeZone",
       (select max(d.recorded_at) from dlt_assessments d where d.trial_id = p.trial_id and d.participant_id = p.participant_id) as "dltAssessedAt",
       p.dlt_count as "dltCount", p.pending_dlt_count as "pendingDltCount",
       p.pending_dlt_until as "pendingDltUntil", p.worst_grade as "worstGrade", p.term_worst as "termWorst", p.sae_count as "saeCount",
-      p.open_queries as "openQueries"
+      p.open_queries as "openQueries"`)
+
+export async function readParticipantStateAnySite (db: Queryable, trialId: string, participantId: string): Promise<ParticipantState | null> {
+  const [found] = await selectRows<ParticipantState>(db, statement`select ${STATE_COLUMNS}
     from participants p join trial_sites s on s.trial_id = p.trial_id and s.site_id = p.site_id
     where p.trial_id = ${trialId} and p.participant_id = ${participantId}`)
   return found ?? null
 }
 
+/** readParticipantStateAnySite for several participants in one statement, by id (absent ids are not in the map). */
+export async function readParticipantStates (db: Queryable, trialId: string, participantIds: readonly string[]): Promise<Map<string, ParticipantState>> {
+  const found = await selectRows<ParticipantState & { participantId: string }>(db, statement`select p.participant_id as "participantId", ${STATE_COLUMNS}
+    from participants p join trial_sites s on s.trial_id = p.trial_id and s.site_id = p.site_id
+    where p.trial_id = ${trialId} and p.participant_id in (${listOf(participantIds)})`)
+  return new Map(found.map(({ participantId, ...state }) => [participantId, state]))
+}
+
 export async function readAdministrations (db: Queryable, trialId: string, participantId: string): Promise<Array<{ administeredAt: string }>> {
   return await selectRows(db, statement`select administered_at as "administeredAt" from administrations
     where trial_id = ${trialId} and participant_id = ${participantId}`)
+}
+
+/** readAdministrations for several participants in one statement: every id in the map, with none for the undosed. */
+export async function readAdministrationsOf (
+  db: Queryable, trialId: string, participantIds: readonly string[]
+): Promise<Map<string, Array<{ administeredAt: string }>>> {
+  const found = await selectRows<{ participantId: string, administeredAt: string }>(db, statement`select participant_id as "participantId",
+    administered_at as "administeredAt" from administrations where trial_id = ${trialId} and participant_id in (${listOf(participantIds)})`)
+  const byParticipant = new Map(participantIds.map((id) => [id, [] as Array<{ administeredAt: string }>]))
+  for (const { participantId, administeredAt } of found) byParticipant.get(participantId)?.push({ administeredAt })
+  return byParticipant
 }
 
 /** The first administration of every participant on study at a dose level but one: the sentinel check's input. */

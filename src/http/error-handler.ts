@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { PROBLEM_CONTENT_TYPE, pointerToken, problem, problemType, type Problem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, pointerToken, problem, problemOf, problemType, type Problem } from './problem.js'
 import { AppError, type FieldError } from '../lib/errors.js'
 import { isDatabaseUnavailable } from '../../db/unavailable.js'
 
@@ -19,13 +19,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
 
 function toProblem (error: FastifyError, request: FastifyRequest): Problem {
   const instance = request.url.split('?')[0]
-  if (error instanceof AppError) {
-    return {
-      ...problem(error.statusCode, error.slug, error.message, { instance }),
-      ...(error.errors === undefined ? {} : { errors: error.errors }),
-      ...error.extensions
-    }
-  }
+  if (error instanceof AppError) return problemOf(error, instance)
   if (hasZodFastifySchemaValidationErrors(error)) {
     // A body that parses but breaks the schema is unprocessable content;
     // a bad path parameter, query string or header is a bad request.

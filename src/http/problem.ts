@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { z } from 'zod'
+import type { AppError } from '../lib/errors.js'
 
 // RFC 9457 problem details. Types are URNs of this service: stable
 // identifiers a client can switch on, with no host name to keep alive.
@@ -28,5 +29,14 @@ export function problem (status: number, slug: string, detail?: string, extra: P
     status,
     ...(detail === undefined ? {} : { detail }),
     ...extra
+  }
+}
+
+/** The problem document of an error thrown on purpose: its status, type, field errors and extensions. */
+export function problemOf (error: AppError, instance?: string): Problem {
+  return {
+    ...problem(error.statusCode, error.slug, error.message, instance === undefined ? {} : { instance }),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+    ...error.extensions
   }
 }

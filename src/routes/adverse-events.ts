@@ -11,8 +11,8 @@ import { adjudicateAe, aeHistory, createAe, getAe, listAes, nullifyAe, patchAe }
 import { trialParams } from '../schemas/params.js'
 
 // AEs are participant-level records: site-scoped, and blinded to the DMC unless the protocol unblinds it.
-const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
-const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
+export const WRITERS = { roles: ['edc', 'investigator', 'admin'], records: 'participants' } as const
+export const READERS = { roles: ['edc', 'investigator', 'safety_monitor', 'dmc', 'admin'], records: 'participants' } as const
 const ADJUDICATORS = { roles: ['investigator', 'safety_monitor', 'admin'], records: 'participants' } as const
 
 export const adverseEventRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -6,6 +6,7 @@ import { eventRoutes } from './events.js'
 import { webhookRoutes } from './webhooks.js'
 import { ctcaeRoutes } from './ctcae.js'
 import { adverseEventRoutes } from './adverse-events.js'
+import { aeSyncRoutes } from './ae-sync.js'
 import { saeReportRoutes } from './sae-reports.js'
 import { trialRoutes } from './trials.js'
 import { participantRoutes } from './participants.js'
@@ -21,6 +22,7 @@ export async function registerRoutes (app: FastifyInstance): Promise<void> {
   await app.register(webhookRoutes)
   await app.register(ctcaeRoutes)
   await app.register(adverseEventRoutes)
+  await app.register(aeSyncRoutes)
   await app.register(saeReportRoutes)
   await app.register(trialRoutes)
   await app.register(participantRoutes)

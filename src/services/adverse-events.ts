@@ -3,11 +3,11 @@ import { uuidv7 } from 'uuidv7'
 import type { z } from 'zod'
 import { adjudications, adverseEvents, adverseEventVersions, participants, type AdverseEventRow as AeRow } from '../../db/schema.js'
 import type { Db, Queryable, Tx } from '../../db/client.js'
-import { insertAe, insertAeVersion } from '../../db/repos/adverse-events.js'
-import { readAdministrations, readParticipantStateAnySite } from '../../db/repos/participants.js'
+import { insertAes, insertAeVersion, insertAeVersions, readAesByIds, updateAe, type AeVersionRow } from '../../db/repos/adverse-events.js'
+import { readAdministrationsOf, readParticipantStateAnySite, readParticipantStates, type ParticipantState } from '../../db/repos/participants.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
 import type { Principal } from '../auth/roles.js'
-import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type FieldError } from '../domain/ctcae.js'
+import { normaliseTerm, resolveCtcae, type CtcaeDictionary, type CtcaeEntry, type FieldError } from '../domain/ctcae.js'
 import { checkAeReport, phaseAtOnset, type ParticipantPhase } from '../domain/ae-report.js'
 import { adjudicatedFacts, worstGrade, type DltVerdict } from '../domain/dlt.js'
 import { saeReportingClocks } from '../domain/sae-clocks.js'
@@ -15,9 +15,9 @@ import type { AeOutcome, Attribution, SeriousnessCriterion } from '../domain/voc
 import { AE_PATCH_META, aePatchBody, type aeCreateBody, type aeListQuery, type aeRecordSchema, type aeSchema, type saeReportSchema } from '../schemas/adverse-events.js'
 import { rowsAfter } from '../../db/keyset.js'
 import { encodeCursor } from '../http/pagination.js'
-import { assertCurrentVersion, conflict, notFound, unprocessable } from '../lib/errors.js'
+import { assertCurrentVersion, conflict, notFound, unprocessable, type AppError } from '../lib/errors.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
-import { addClassified, aeFacts, reclassifyParticipant, verdictsDependOnOtherAes } from './classification.js'
+import { addClassified, aeFacts, reclassifyParticipant, summaryWrites, verdictsDependOnOtherAes, type SummaryChange } from './classification.js'
 import { findKey, keyScope, once, type StoredResponse } from './idempotency.js'
 import { loadProtocol } from './protocols.js'
 import { requireTrial } from './trials.js'
@@ -26,6 +26,11 @@ export const CTCAE_VERSION = '5.0'
 const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
 // AE writes read no status: concurrent ones into one trial are committed together.
 const COALESCE = { coalesce: true }
+
+/** The AEs an externalId already names, by site: externalId is unique per site, another site's ids say nothing. */
+export type TakenExternalIds = Map<string, { aeId: string, siteId: string }>
+export const takenExternalIds = (rows: readonly AeRow[]): TakenExternalIds =>
+  new Map(rows.flatMap((row) => row.externalId === null ? [] : [[row.externalId, { aeId: row.aeId, siteId: row.siteId }] as const]))
 
 export type AeCreateInput = z.output<typeof aeCreateBody>
 
@@ -133,15 +138,15 @@ async function reclassifyAndRead (ctx: WriteContext, trialId: string, participan
   return classified.get(aeId) ?? (await findAe(ctx.tx, trialId, aeId))!
 }
 
+/** The version row that keeps the AE as it now stands (`record`, its aeRecord). */
+const versionRow = (ctx: WriteContext, row: AeRow, record: AeRecord, reason: string | null, correction = false): AeVersionRow => ({
+  trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, correction, changedAt: ctx.at
+})
+
 /** The AE as it now stands, and the statement that keeps it as its next version. */
 function versionOf (ctx: WriteContext, row: AeRow, reason: string | null, correction = false): { record: AeRecord, insert: Write } {
   const record = aeRecord(row)
-  return {
-    record,
-    insert: insertAeVersion({
-      trialId: row.trialId, aeId: row.aeId, version: row.version, snapshot: record, changedBy: ctx.principal.sub, role: ctx.principal.role, reason, correction, changedAt: ctx.at
-    })
-  }
+  return { record, insert: insertAeVersion(versionRow(ctx, row, record, reason, correction)) }
 }
 
 /** Keeps the AE as it now stands as its next version (a deferred write); returns that record. */
@@ -161,6 +166,168 @@ export interface CreateOptions {
   receivedAt: string
 }
 
+/** What new AEs are checked and classified against, read under the trial's lock: their participants (of any site) and their dosing. */
+export interface CreateInputs {
+  participants: Map<string, ParticipantState>
+  administrations: Map<string, Array<{ administeredAt: string }>>
+}
+
+export async function readCreateInputs (tx: Queryable, trialId: string, participantIds: readonly string[]): Promise<CreateInputs> {
+  const ids = [...new Set(participantIds)]
+  const [participants, administrations] = await Promise.all([
+    readParticipantStates(tx, trialId, ids), readAdministrationsOf(tx, trialId, ids)
+  ])
+  return { participants, administrations }
+}
+
+/** A new AE as reported, with the id it will have. */
+export interface NewAe { aeId: string, input: AeCreateInput }
+
+/** One item's result: what it stored, or why it stored nothing. */
+export type ItemOutcome = { ok: true, row: AeRow } | { ok: false, error: AppError }
+
+export interface AddedAes {
+  outcomes: ItemOutcome[]
+  /** whether the write changed what the status engine reads (see addClassified) */
+  statusInputsChanged: boolean
+}
+
+/** The AE as reported, before its classification (which the caller adds). */
+function reportedAe (
+  ctx: WriteContext, trialId: string, { aeId, input }: NewAe, participant: ParticipantState, entry: CtcaeEntry, receivedAt: string
+): AeRow {
+  return {
+    trialId,
+    aeId,
+    participantId: input.participantId,
+    siteId: participant.siteId,
+    doseLevel: participant.doseLevel,
+    version: 1,
+    ctcaeVersion: CTCAE_VERSION,
+    meddraCode: entry.meddraCode,
+    term: entry.term,
+    soc: entry.soc,
+    otherSpecify: input.otherSpecify ?? null,
+    grade: input.grade,
+    onsetDate: input.onsetDate,
+    resolvedDate: input.resolvedDate ?? null,
+    serious: input.serious,
+    seriousnessCriteria: unique(input.seriousnessCriteria),
+    attribution: input.attribution,
+    expected: input.expected ?? null,
+    clinicalSymptoms: input.clinicalSymptoms ?? null,
+    requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
+    outcome: input.outcome ?? null,
+    actionTaken: input.actionTaken ?? null,
+    externalId: input.externalId ?? null,
+    awareAt: input.awareAt ?? receivedAt,
+    // Follow-up is part of the trial: an onset after end of treatment or withdrawal is recorded with its phase.
+    phase: phaseAtOnset({ withdrawnAt: participant.withdrawnAt }, input.onsetDate),
+    // Classified by the caller, under the protocol version in force.
+    isDlt: false,
+    dltComputed: false,
+    dltPending: false,
+    dltPendingUntil: null,
+    dltReasons: [],
+    dltProtocolVersion: ctx.trial.protocolVersion,
+    dltVerdict: 'not_dlt',
+    dltMissing: [],
+    dltGrade: input.grade,
+    dltAdjudicated: null,
+    dltAdjudicationReason: null,
+    dltAdjudicationFacts: null,
+    dltReadjudicate: null,
+    nullifiedAt: null,
+    nullifyReason: null,
+    createdBy: ctx.principal.sub,
+    createdAt: ctx.at,
+    updatedAt: ctx.at
+  }
+}
+
+/**
+ * Checks, classifies and stores new AEs inside a clinical write: a single
+ * report and every new AE of a batch go through here. Each input is checked
+ * on its own (CTCAE, the participant, the dates, its externalId against
+ * `taken`, the externalIds stored or used earlier in this write, which it
+ * extends); one refused stores nothing and does not stop the others. The
+ * accepted ones are stored with one statement per kind of row (AEs, versions,
+ * audit rows, participants' summaries, toxicity cells), sent together.
+ * Outcomes come in input order.
+ */
+export async function addAes (
+  ctx: WriteContext, dictionary: CtcaeDictionary, trialId: string, news: readonly NewAe[], known: CreateInputs,
+  receivedAt: string, taken: TakenExternalIds
+): Promise<AddedAes> {
+  const outcomes: ItemOutcome[] = []
+  const accepted: AeRow[] = []
+  for (const item of news) {
+    const { input } = item
+    // Another site's participant is answered as one the trial does not have (the same 422): not this token's business.
+    const found = known.participants.get(input.participantId) ?? null
+    const participant = found !== null && inScope(ctx.principal, found.siteId) ? found : null
+    // A duplicate is always an AE of the same site, which the caller may see.
+    const same = input.externalId === undefined || participant === null ? undefined : taken.get(input.externalId)
+    if (same !== undefined && same.siteId === participant!.siteId) {
+      outcomes.push({
+        ok: false,
+        error: conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists at this site`, {
+          aeId: same.aeId, location: `/v1/trials/${trialId}/adverse-events/${same.aeId}`
+        })
+      })
+      continue
+    }
+    const ctcae = resolveCtcae(dictionary, input)
+    const errors = [
+      ...(ctcae.ok ? [] : ctcae.errors),
+      ...checkAeReport(input, { participant, asOf: receivedAt, timeZone: participant?.timeZone })
+    ]
+    if (!ctcae.ok || errors.length > 0) {
+      outcomes.push({ ok: false, error: refuse(errors) })
+      continue
+    }
+    const row = reportedAe(ctx, trialId, item, participant!, ctcae.entry, receivedAt)
+    if (row.externalId !== null) taken.set(row.externalId, { aeId: row.aeId, siteId: row.siteId })
+    accepted.push(row)
+    outcomes.push({ ok: true, row })
+  }
+  if (accepted.length === 0) return { outcomes, statusInputsChanged: false }
+
+  const byParticipant = new Map<string, AeRow[]>()
+  for (const row of accepted) byParticipant.set(row.participantId, [...byParticipant.get(row.participantId) ?? [], row])
+  const classified = new Map<string, AeRow>()
+  let writes: Write[] = []
+  let statusInputsChanged = false
+  if (await verdictsDependOnOtherAes(ctx.tx, trialId, ctx.trial.protocolVersion)) {
+    // New AEs may change the verdicts of their participant's others: all are classified again.
+    ctx.defer(sendWrite(ctx.tx, insertAes(accepted)))
+    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+    for (const [participantId, rows] of byParticipant) {
+      const now = await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at, { renew: new Set(rows.map((r) => r.aeId)) })
+      for (const row of rows) classified.set(row.aeId, now.get(row.aeId)!)
+    }
+    statusInputsChanged = true
+  } else {
+    const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+    const summaries: SummaryChange[] = []
+    for (const [participantId, rows] of byParticipant) {
+      const added = addClassified(rows, known.participants.get(participantId)!, known.administrations.get(participantId) ?? [],
+        protocol, ctx.trial.protocolVersion, ctx.at)
+      for (const row of added.rows) classified.set(row.aeId, row)
+      summaries.push(added.summary)
+      statusInputsChanged ||= added.statusInputsChanged
+    }
+    writes = [insertAes(accepted.map((row) => classified.get(row.aeId)!)), ...summaryWrites(summaries)]
+  }
+  const rows = accepted.map((row) => classified.get(row.aeId)!)
+  const records = rows.map(aeRecord)
+  const versions = insertAeVersions(rows.map((row, i) => versionRow(ctx, row, records[i]!, null)))
+  const audit = ctx.auditStatements(rows.map((row, i) => ({ action: 'ae_created', entity: 'adverse_event', entityId: row.aeId, before: null, after: records[i] })))
+  // The AEs, their participants' summaries, their first versions and their audit rows: distinct rows, one statement.
+  ctx.defer(sendWrites(ctx.tx, [...writes, versions, audit]))
+  return { outcomes: outcomes.map((o) => o.ok ? { ok: true, row: classified.get(o.row.aeId)! } : o), statusInputsChanged }
+}
+
 export async function createAe (
   db: Db, dictionary: CtcaeDictionary, trialId: string, principal: Principal, input: AeCreateInput, options: CreateOptions
 ): Promise<StoredResponse<AeView>> {
@@ -174,97 +341,16 @@ export async function createAe (
   const ids = { trialId, scope: keyScope(principal, CREATE_ROUTE), key: options.idempotencyKey }
   // What the checks and the classification need is read in the lock's round trip.
   const prefetch = async (tx: Tx) => await Promise.all([
-    readParticipantStateAnySite(tx, trialId, input.participantId),
-    readAdministrations(tx, trialId, input.participantId),
-    input.externalId === undefined
-      ? undefined
-      : tx.select({ aeId: adverseEvents.aeId, siteId: adverseEvents.siteId }).from(adverseEvents)
-        .where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.externalId, input.externalId))).execute(),
+    readCreateInputs(tx, trialId, [input.participantId]),
+    readAesByIds(tx, trialId, { aeIds: [], externalIds: input.externalId === undefined ? [] : [input.externalId] }),
     findKey(tx, ids)
   ])
-  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [found, administrations, sameExternalId, seen]) =>
+  const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx, [known, sameExternalId, seen]) =>
     await once(ctx, ids, input, async () => {
-      // Another site's participant is answered as one the trial does not have (the same 422): not this token's business.
-      const participant = found !== null && inScope(principal, found.siteId) ? found : null
-      // externalId is unique per site: a duplicate is always an AE the caller may see, another site's ids say nothing.
-      const first = participant === null ? undefined : sameExternalId?.find((ae) => ae.siteId === participant.siteId)
-      if (first !== undefined) {
-        throw conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists at this site`, {
-          aeId: first.aeId, location: `/v1/trials/${trialId}/adverse-events/${first.aeId}`
-        })
-      }
-      const ctcae = resolveCtcae(dictionary, input)
-      const errors = [
-        ...(ctcae.ok ? [] : ctcae.errors),
-        ...checkAeReport(input, { participant, asOf: options.receivedAt, timeZone: participant?.timeZone })
-      ]
-      if (!ctcae.ok || errors.length > 0) throw refuse(errors)
-      const entry = ctcae.entry
-      const unclassified: AeRow = {
-        trialId,
-        aeId,
-        participantId: input.participantId,
-        siteId: participant!.siteId,
-        doseLevel: participant!.doseLevel,
-        version: 1,
-        ctcaeVersion: CTCAE_VERSION,
-        meddraCode: entry.meddraCode,
-        term: entry.term,
-        soc: entry.soc,
-        otherSpecify: input.otherSpecify ?? null,
-        grade: input.grade,
-        onsetDate: input.onsetDate,
-        resolvedDate: input.resolvedDate ?? null,
-        serious: input.serious,
-        seriousnessCriteria: unique(input.seriousnessCriteria),
-        attribution: input.attribution,
-        expected: input.expected ?? null,
-        clinicalSymptoms: input.clinicalSymptoms ?? null,
-        requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
-        outcome: input.outcome ?? null,
-        actionTaken: input.actionTaken ?? null,
-        externalId: input.externalId ?? null,
-        awareAt: input.awareAt ?? options.receivedAt,
-        // Follow-up is part of the trial: an onset after end of treatment or withdrawal is recorded with its phase.
-        phase: phaseAtOnset({ withdrawnAt: participant!.withdrawnAt }, input.onsetDate),
-        // Classified below, under the protocol version in force.
-        isDlt: false,
-        dltComputed: false,
-        dltPending: false,
-        dltPendingUntil: null,
-        dltReasons: [],
-        dltProtocolVersion: ctx.trial.protocolVersion,
-        dltVerdict: 'not_dlt',
-        dltMissing: [],
-        dltGrade: input.grade,
-        dltAdjudicated: null,
-        dltAdjudicationReason: null,
-        dltAdjudicationFacts: null,
-        dltReadjudicate: null,
-        nullifiedAt: null,
-        nullifyReason: null,
-        createdBy: principal.sub,
-        createdAt: ctx.at,
-        updatedAt: ctx.at
-      }
-      const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
-      let row: AeRow
-      let writes: Write[] = []
-      if (await verdictsDependOnOtherAes(ctx.tx, trialId, ctx.trial.protocolVersion)) {
-        // The new AE may change the verdicts of the participant's others: all are classified again.
-        ctx.defer(sendWrite(ctx.tx, insertAe(unclassified)))
-        row = await reclassifyAndRead(ctx, trialId, input.participantId, aeId, true)
-      } else {
-        const added = addClassified(unclassified, participant!, administrations, protocol, ctx.trial.protocolVersion, ctx.at)
-        row = added.row
-        writes = added.writes
-        if (!added.statusInputsChanged) ctx.keepStatus()
-      }
-      const { record, insert } = versionOf(ctx, row, null)
-      const audit = ctx.auditStatement({ action: 'ae_created', entity: 'adverse_event', entityId: aeId, before: null, after: record })
-      // The AE, its participant's summary, its first version and its audit row: distinct rows, one statement.
-      ctx.defer(sendWrites(ctx.tx, [...writes, insert, audit]))
-      return { statusCode: 201, body: aeView(row) }
+      const { outcomes: [outcome], statusInputsChanged } = await addAes(ctx, dictionary, trialId, [{ aeId, input }], known, options.receivedAt, takenExternalIds(sameExternalId))
+      if (!outcome!.ok) throw outcome!.error
+      if (!statusInputsChanged) ctx.keepStatus()
+      return { statusCode: 201, body: aeView(outcome!.row) }
     }, seen), prefetch, COALESCE)
   return value
 }
@@ -281,54 +367,114 @@ const PATCHABLE = Object.keys(aePatchBody.shape)
 export async function patchAe (
   db: Db, dictionary: CtcaeDictionary, trialId: string, aeId: string, principal: Principal, patch: AePatchInput, expectedVersion: number
 ): Promise<AeView> {
-  const { reason, correction, ...changes } = patch
-  const fields = PATCHABLE.filter((k) => changes[k] !== undefined)
+  const fields = PATCHABLE.filter((k) => patch[k] !== undefined)
   const trigger = { type: 'ae_updated', entity: 'adverse_event', entityId: aeId, change: `follow-up: ${fields.join(', ')}` }
   const { value } = await clinicalWrite(db, trialId, principal, trigger, async (ctx) => {
     const before = await visibleAe(ctx.tx, trialId, aeId, principal)
-    if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it can no longer change')
-    assertCurrentVersion(expectedVersion, before.version)
-    const current = aeRecord(before)
-    const merged = { ...current, ...changes, seriousnessCriteria: unique(changes.seriousnessCriteria === undefined ? current.seriousnessCriteria : changes.seriousnessCriteria) }
-    const changed = PATCHABLE.filter((k) => JSON.stringify(merged[k]) !== JSON.stringify(current[k]))
-    // A patch that changes nothing makes no version (RFC 7396 applied to what is already there).
-    if (changed.length === 0) return aeView(before)
-
-    const participant = await readParticipantStateAnySite(ctx.tx, trialId, before.participantId)
-    const ctcae = resolveCtcae(dictionary, {
-      meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
-    })
-    const errors = [
-      ...(ctcae.ok ? [] : ctcae.errors),
-      ...checkAeReport(merged, { participant, asOf: ctx.at, timeZone: participant?.timeZone })
-    ]
-    if (errors.length > 0) throw refuse(errors)
-    await ctx.tx.update(adverseEvents).set({
-      grade: merged.grade,
-      onsetDate: merged.onsetDate,
-      resolvedDate: merged.resolvedDate,
-      serious: merged.serious,
-      seriousnessCriteria: merged.seriousnessCriteria,
-      attribution: merged.attribution,
-      expected: merged.expected,
-      clinicalSymptoms: merged.clinicalSymptoms,
-      requiredMedicalTreatment: merged.requiredMedicalTreatment,
-      outcome: merged.outcome,
-      actionTaken: merged.actionTaken,
-      otherSpecify: merged.otherSpecify,
-      awareAt: merged.awareAt,
-      phase: phaseAtOnset({ withdrawnAt: participant!.withdrawnAt }, merged.onsetDate),
-      // The worst grade reached counts: a lower grade keeps the DLT unless it corrects an entry error.
-      dltGrade: worstGrade([{ grade: before.dltGrade }, { grade: merged.grade, correction: correction === true }]),
-      version: before.version + 1,
-      updatedAt: ctx.at
-    }).where(and(eq(adverseEvents.trialId, trialId), eq(adverseEvents.aeId, aeId)))
-    const row = await reclassifyAndRead(ctx, trialId, before.participantId, aeId, true)
-    const record = writeVersion(ctx, row, reason, correction === true)
-    ctx.audit({ action: 'ae_updated', entity: 'adverse_event', entityId: aeId, before: current, after: { ...record, ...(correction === true ? { correction } : {}) }, reason })
-    return aeView(row)
+    return aeView((await followUpAe(ctx, dictionary, before, patch, expectedVersion)).row)
   }, undefined, COALESCE)
   return value
+}
+
+/** The patch's changes that differ from the AE as stored: what a follow-up would change. */
+export function changedFields (before: AeRow, patch: AePatchInput): PatchableField[] {
+  const current = aeRecord(before)
+  const merged = mergePatch(current, patch)
+  return PATCHABLE.filter((k) => JSON.stringify(merged[k]) !== JSON.stringify(current[k]))
+}
+
+function mergePatch (current: AeRecord, patch: AePatchInput) {
+  const { reason: _reason, correction: _correction, ...changes } = patch
+  return { ...current, ...changes, seriousnessCriteria: unique(changes.seriousnessCriteria === undefined ? current.seriousnessCriteria : changes.seriousnessCriteria) }
+}
+
+/** A follow-up checked and its AE updated, its participant not yet re-classified (see completeFollowUps). */
+export interface StagedFollowUp { before: AeRow, current: AeRecord, reason: string, correction: boolean }
+
+/**
+ * The first half of a follow-up of a stored AE inside a clinical write (a
+ * PATCH, a batch's follow-up or upsert): checks it and updates the AE (a
+ * deferred write); null when the patch changes nothing (RFC 7396 applied to
+ * what is already there), and then nothing is written. Every check comes
+ * before the write, so a refused follow-up writes nothing.
+ * `expectedVersion` is If-Match's, when given.
+ */
+export async function stageFollowUp (
+  ctx: WriteContext, dictionary: CtcaeDictionary, before: AeRow, patch: AePatchInput, expectedVersion: number | undefined
+): Promise<StagedFollowUp | null> {
+  const { trialId, aeId } = before
+  const { reason, correction } = patch
+  if (before.nullifiedAt !== null) throw conflict('ae-nullified', 'This adverse event was nullified; it can no longer change')
+  if (expectedVersion !== undefined) assertCurrentVersion(expectedVersion, before.version)
+  const current = aeRecord(before)
+  const merged = mergePatch(current, patch)
+  if (changedFields(before, patch).length === 0) return null
+
+  const participant = await readParticipantStateAnySite(ctx.tx, trialId, before.participantId)
+  const ctcae = resolveCtcae(dictionary, {
+    meddraCode: before.meddraCode, grade: merged.grade, ...(merged.otherSpecify === null ? {} : { otherSpecify: merged.otherSpecify })
+  })
+  const errors = [
+    ...(ctcae.ok ? [] : ctcae.errors),
+    ...checkAeReport(merged, { participant, asOf: ctx.at, timeZone: participant?.timeZone })
+  ]
+  if (errors.length > 0) throw refuse(errors)
+  ctx.defer(sendWrite(ctx.tx, updateAe(trialId, aeId, {
+    grade: merged.grade,
+    onsetDate: merged.onsetDate,
+    resolvedDate: merged.resolvedDate,
+    serious: merged.serious,
+    seriousnessCriteria: merged.seriousnessCriteria,
+    attribution: merged.attribution,
+    expected: merged.expected,
+    clinicalSymptoms: merged.clinicalSymptoms,
+    requiredMedicalTreatment: merged.requiredMedicalTreatment,
+    outcome: merged.outcome,
+    actionTaken: merged.actionTaken,
+    otherSpecify: merged.otherSpecify,
+    awareAt: merged.awareAt,
+    phase: phaseAtOnset({ withdrawnAt: participant!.withdrawnAt }, merged.onsetDate),
+    // The worst grade reached counts: a lower grade keeps the DLT unless it corrects an entry error.
+    dltGrade: worstGrade([{ grade: before.dltGrade }, { grade: merged.grade, correction: correction === true }]),
+    version: before.version + 1,
+    updatedAt: ctx.at
+  })))
+  return { before, current, reason, correction: correction === true }
+}
+
+/**
+ * The second half of staged follow-ups (of distinct AEs): re-classifies
+ * each of their participants once, the followed-up AEs under the protocol in
+ * force, and keeps each AE as its next version with its reason and an audit
+ * row, in order (one statement per kind of row). Returns the AEs as stored,
+ * and every live AE of their participants as now classified.
+ */
+export async function completeFollowUps (ctx: WriteContext, staged: readonly StagedFollowUp[]): Promise<{ rows: AeRow[], live: AeRow[] }> {
+  const trialId = ctx.trial.trialId
+  const protocol = await loadProtocol(ctx.tx, trialId, ctx.trial.protocolVersion)
+  const byParticipant = new Map<string, Set<string>>()
+  for (const { before } of staged) byParticipant.set(before.participantId, (byParticipant.get(before.participantId) ?? new Set()).add(before.aeId))
+  // Participants' rows are distinct, so they are re-classified at once, each in its own statements.
+  const classified = await Promise.all([...byParticipant].map(async ([participantId, renew]) =>
+    await reclassifyParticipant(ctx, trialId, participantId, protocol, ctx.trial.protocolVersion, ctx.at, { renew })))
+  const rows = staged.map(({ before }) => classified.map((c) => c.get(before.aeId)).find((row) => row !== undefined)!)
+  const records = rows.map(aeRecord)
+  const versions = insertAeVersions(rows.map((row, i) => versionRow(ctx, row, records[i]!, staged[i]!.reason, staged[i]!.correction)))
+  const audit = ctx.auditStatements(staged.map((s, i) => ({
+    action: 'ae_updated', entity: 'adverse_event', entityId: s.before.aeId, before: s.current, after: { ...records[i], ...(s.correction ? { correction: true } : {}) }, reason: s.reason
+  })))
+  ctx.defer(sendWrites(ctx.tx, [versions, audit]))
+  return { rows, live: classified.flatMap((c) => [...c.values()]) }
+}
+
+/** A whole follow-up of one AE (see stageFollowUp): `changed` is false when it changed nothing, and nothing was written. */
+export async function followUpAe (
+  ctx: WriteContext, dictionary: CtcaeDictionary, before: AeRow, patch: AePatchInput, expectedVersion: number | undefined
+): Promise<{ row: AeRow, changed: boolean }> {
+  const staged = await stageFollowUp(ctx, dictionary, before, patch, expectedVersion)
+  if (staged === null) return { row: before, changed: false }
+  const { rows: [row] } = await completeFollowUps(ctx, [staged])
+  return { row: row!, changed: true }
 }
 
 export async function nullifyAe (

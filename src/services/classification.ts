@@ -1,5 +1,5 @@
 import type { toxicityCounts } from '../../db/schema.js'
-import { insertAe, readLiveAes, updateAe, type AeRow } from '../../db/repos/adverse-events.js'
+import { readLiveAes, updateAe, type AeRow } from '../../db/repos/adverse-events.js'
 import { readAdministrations, readParticipantStateAnySite, updateParticipantSummary, type ParticipantState } from '../../db/repos/participants.js'
 import { addToxicityCounts } from '../../db/repos/summary.js'
 import { sendWrite, sendWrites, type Write } from '../../db/repos/writes.js'
@@ -116,17 +116,34 @@ const sameQueries = (a: OpenQuery[], b: OpenQuery[]) =>
 const sameGrades = (a: Record<string, number>, b: Record<string, number>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([code, grade]) => b[code] === grade)
 
-/**
- * The statements that store a participant's new summary (none when it did not
- * change) and move it between toxicity-table cells where a term's worst grade
- * changed. They touch distinct rows, so they may be sent together.
- */
-function summaryWrites (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): Write[] {
-  if (sameSummary(person, summary)) return []
+/** What one participant's summary change writes: its row (null when unchanged) and its moves between toxicity-table cells. */
+export interface SummaryChange { update: Write | null, delta: ToxicityDelta[] }
+
+type ToxicityDelta = typeof toxicityCounts.$inferInsert
+
+/** A participant's new summary, and the cells it moves between where a term's worst grade changed. */
+function summaryChange (trialId: string, participantId: string, person: ParticipantState, summary: DltSummary, aes: AeRow[]): SummaryChange {
+  if (sameSummary(person, summary)) return { update: null, delta: [] }
   const delta = toxicityDelta(trialId, { doseLevel: person.doseLevel, armKey: person.armId ?? '' }, person.termWorst, summary.termWorst, aes)
-  const summaryUpdate = updateParticipantSummary(trialId, participantId, summary)
-  if (delta.length === 0) return [summaryUpdate]
-  return [summaryUpdate, addToxicityCounts(delta)]
+  return { update: updateParticipantSummary(trialId, participantId, summary), delta }
+}
+
+const cellKey = (d: ToxicityDelta) => `${d.doseLevel}\u0000${d.armKey}\u0000${d.meddraCode}\u0000${d.grade}`
+
+/**
+ * The statements of participants' summary changes, which touch distinct rows
+ * and so may be sent together: an update per participant, and one statement
+ * for all the cell moves, merged per cell (a statement may change a row once).
+ */
+export function summaryWrites (changes: SummaryChange[]): Write[] {
+  const cells = new Map<string, ToxicityDelta>()
+  for (const d of changes.flatMap((c) => c.delta)) {
+    const cell = cells.get(cellKey(d))
+    cells.set(cellKey(d), cell === undefined ? { ...d } : { ...cell, participants: cell.participants + d.participants })
+  }
+  const moves = [...cells.values()].filter((d) => d.participants !== 0)
+  const updates = changes.flatMap((c) => c.update === null ? [] : [c.update])
+  return moves.length === 0 ? updates : [...updates, addToxicityCounts(moves)]
 }
 
 /** A verdict an explicit re-classification changed (an amendment with reclassify). */
@@ -185,24 +202,23 @@ export async function reclassifyParticipant (
     if (row.dltVerdict !== dlt.dltVerdict) options.changes?.push({ aeId: row.aeId, from: row.dltVerdict as DltVerdict, to: dlt.dltVerdict })
     classified.set(row.aeId, { ...row, ...dlt })
   }
-  const writes = summaryWrites(trialId, participantId, person, summary, aes)
+  const writes = summaryWrites([summaryChange(trialId, participantId, person, summary, aes)])
   if (writes.length > 0) defer(sendWrites(tx, writes))
   return classified
 }
 
 /**
- * Stores a new AE classified, and adds it to its participant's summary
- * without reading the participant's other AEs. Valid only where the
+ * Classifies new AEs of one participant, and adds them to the participant's
+ * summary without reading the participant's other AEs. Valid only where the
  * definition does not depend on other AEs (dependsOnOtherAes): then no other
- * verdict changes with a new AE, so the stored summary plus this verdict is
+ * verdict changes with a new AE, so the stored summary plus these verdicts is
  * the summary of all. A stored summary that elapsed time has made stale (its
  * pendingDltUntil passed) is rebuilt in full by the status re-evaluation of
- * this write, which reads the new AE too. `person` and `administrations` are
+ * this write, which reads the new AEs too. `person` and `administrations` are
  * the participant's, read under the trial's lock.
  *
- * Returns the AE as stored; the statements that store it and its
- * participant's summary, which touch distinct rows (for the caller to send,
- * together with its other writes); and whether the write changed what the
+ * Returns the AEs classified (for the caller to insert); the participant's
+ * summary change (see summaryWrites); and whether the write changed what the
  * status engine reads: the participant's DLT counts or earliest pending
  * instant, the trial's safety signals, a summary due for that rebuild, or the
  * AEs entered after a DLT assessment.
@@ -210,30 +226,33 @@ export async function reclassifyParticipant (
  * give.
  */
 export function addClassified (
-  ae: AeRow, person: ParticipantState, administrations: Array<{ administeredAt: string }>,
+  aes: AeRow[], person: ParticipantState, administrations: Array<{ administeredAt: string }>,
   protocol: Protocol, protocolVersion: number, asOf: string
-): { row: AeRow, writes: Write[], statusInputsChanged: boolean } {
-  const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), contextOf(protocol, person, administrations, [], asOf))
-  const row = { ...ae, ...dltColumns(verdict, protocolVersion) }
-  const summary = withVerdict(person, ae, verdict)
-  const writes = [insertAe(row), ...summaryWrites(ae.trialId, ae.participantId, person, summary, [row])]
+): { rows: AeRow[], summary: SummaryChange, statusInputsChanged: boolean } {
+  const context = contextOf(protocol, person, administrations, [], asOf)
+  let summary: DltSummary = person
+  const rows = aes.map((ae) => {
+    const verdict = classifyAe(protocol.dltDefinition, aeFacts(ae), context)
+    summary = withVerdict(summary, ae, verdict)
+    return { ...ae, ...dltColumns(verdict, protocolVersion) }
+  })
   const due = person.pendingDltUntil !== null && Date.parse(person.pendingDltUntil) <= Date.parse(asOf)
-  // What can change a decision (RULE_INPUTS): the AE's own signal facts, and the DLT counts, which every design reads too.
+  // What can change a decision (RULE_INPUTS): the AEs' own signal facts, and the DLT counts, which every design reads too.
   // An AE entered after a DLT assessment may undo it (requireAssessment).
   const assessed = protocol.dltDefinition.requireAssessment === true && person.dltAssessedAt !== null
-  const statusInputsChanged = due || assessed || isSafetySignal(row) || summary.dltCount !== person.dltCount ||
+  const statusInputsChanged = due || assessed || rows.some((row) => isSafetySignal(row)) || summary.dltCount !== person.dltCount ||
     summary.pendingDltCount !== person.pendingDltCount || summary.pendingDltUntil !== person.pendingDltUntil ||
     !sameQueries(summary.openQueries, person.openQueries)
-  return { row, writes, statusInputsChanged }
+  return { rows, summary: summaryChange(rows[0]!.trialId, rows[0]!.participantId, person, summary, rows), statusInputsChanged }
 }
 
 /** The cell moves of the toxicity table for every term whose worst grade for the participant changed. */
 function toxicityDelta (
   trialId: string, group: { doseLevel: number, armKey: string },
   before: Record<string, number>, after: Record<string, number>, aes: AeRow[]
-): (typeof toxicityCounts.$inferInsert)[] {
+): ToxicityDelta[] {
   const names = new Map(aes.map((a) => [a.meddraCode, { soc: a.soc, term: a.term }]))
-  const deltas: (typeof toxicityCounts.$inferInsert)[] = []
+  const deltas: ToxicityDelta[] = []
   for (const code of new Set([...Object.keys(before), ...Object.keys(after)])) {
     const was = before[code]
     const now = after[code]

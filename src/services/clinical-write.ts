@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../db/client.js'
-import { insertAuditRow, readChainHead } from '../../db/repos/audit.js'
+import { insertAuditRow, insertAuditRows, readChainHead } from '../../db/repos/audit.js'
 import { lockTrial, readTrial, type TrialRow } from '../../db/repos/trials.js'
 import { releaseSavepoint, rollbackToSavepoint, savepoint, sendWrite, type Write } from '../../db/repos/writes.js'
 import { scopedTransaction, writeEnded } from '../../db/scoped-transaction.js'
@@ -22,6 +22,8 @@ export interface WriteContext extends Pipeline {
   audit: (entry: AuditEntry) => void
   /** the statement that appends an audit row to the chain, for the caller to send with its other writes */
   auditStatement: (entry: AuditEntry) => Write
+  /** the statement that appends these rows to the chain in order, one multi-row insert (a bulk write's) */
+  auditStatements: (entries: AuditEntry[]) => Write
   /**
    * Declares that this write changed none of the status engine's inputs
    * (participants' DLT summaries and dosing, safety signals, the trial row):
@@ -98,11 +100,14 @@ const queue = writeQueue<Db, Job>(runGroup, (job) => job.coalesce, GROUP_MAX)
 function auditChain (key: Buffer, trialId: string, at: string, head: ChainHead) {
   const chain = {
     head,
-    statement: (actor: Actor, entry: AuditEntry): Write => {
+    link: (actor: Actor, entry: AuditEntry) => {
       const next = chainRow(key, trialId, actor, entry, at, chain.head)
       chain.head = next.head
-      return insertAuditRow(next.row)
+      return next.row
     },
+    statement: (actor: Actor, entry: AuditEntry): Write => insertAuditRow(chain.link(actor, entry)),
+    /** several entries appended in one multi-row statement (a bulk write's) */
+    statements: (actor: Actor, entries: AuditEntry[]): Write => insertAuditRows(entries.map((entry) => chain.link(actor, entry))),
     /** the pipeline a re-evaluation runs in: its decision's audit row, by `actor`, joins the chain */
     audited: (pipeline: Pipeline, actor: Actor) => ({
       ...pipeline,
@@ -117,7 +122,12 @@ type AuditChain = ReturnType<typeof auditChain>
 /** How many writes to the trial wait in this process for the one running to end. */
 export const waitingWrites = (db: Db, trialId: string): number => queue.waiting(db, trialId)
 
-function writeContext (pipeline: Pipeline, trial: TrialRow, principal: Principal, at: string, auditStatement: WriteContext['auditStatement'], keepStatus: () => void): WriteContext {
+/** A write's context; `guard` throws once the write has ended, so a straggler's audit entry cannot move the chain head. */
+function writeContext (pipeline: Pipeline, trial: TrialRow, principal: Principal, at: string, chain: AuditChain, keepStatus: () => void, guard = () => {}): WriteContext {
+  const auditStatement = (entry: AuditEntry) => {
+    guard()
+    return chain.statement(principal, entry)
+  }
   return {
     ...pipeline,
     trial,
@@ -125,6 +135,10 @@ function writeContext (pipeline: Pipeline, trial: TrialRow, principal: Principal
     at,
     audit: (entry) => pipeline.defer(sendWrite(pipeline.tx, auditStatement(entry))),
     auditStatement,
+    auditStatements: (entries) => {
+      guard()
+      return chain.statements(principal, entries)
+    },
     keepStatus
   }
 }
@@ -177,7 +191,7 @@ async function applyAlone (db: Db, trialId: string, { principal, trigger, change
     const at = new Date().toISOString()
     let keep = false
     const audit = auditChain(auditKeyOf(db), trialId, at, parseChainHead(chain))
-    const value = await change(writeContext(pipeline, trial, principal, at, (entry) => audit.statement(principal, entry), () => { keep = true }), prefetched)
+    const value = await change(writeContext(pipeline, trial, principal, at, audit, () => { keep = true }), prefetched)
     const status = trigger === null || keep ? null : await reevaluateStatus(audit.audited(pipeline, principal), trialId, { ...trigger, actor: principal.sub }, at)
     return { value, status }
   })
@@ -229,12 +243,8 @@ async function applyItem (group: Pipeline, trialId: string, job: Job, at: string
       locked ?? readTrial(scope.tx, trialId),
       job.prefetch?.(scope.tx)
     ])
-    // Once the write has ended, a straggler's audit entry must not move the chain head either.
-    const auditStatement = (entry: AuditEntry) => {
-      if (scope.ended()) throw writeEnded()
-      return chain.statement(job.principal, entry)
-    }
-    const value = await job.change(writeContext({ tx: scope.tx, defer: writes.defer }, trial!, job.principal, at, auditStatement, () => { keep = true }), prefetched)
+    const ended = () => { if (scope.ended()) throw writeEnded() }
+    const value = await job.change(writeContext({ tx: scope.tx, defer: writes.defer }, trial!, job.principal, at, chain, () => { keep = true }, ended), prefetched)
     const failure = await writes.firstFailure()
     if (failure !== undefined) throw failure
     // Sent ahead of the next write's statements; it fails only with the connection, and the commit with it.

@@ -2,7 +2,8 @@
 // `postgres` driver with the same pool size, no validation, no auth, no
 // transaction. POST /insert stores one row (values from the body) in
 // bench_baseline, a table with the columns and types of adverse_events;
-// GET /select/:id reads one row by primary key. POST /insert-locked is the
+// GET /select/:id reads one row by primary key. POST /insert-many stores the
+// rows of its body in one multi-row INSERT (the bulk scenarios' baseline). POST /insert-locked is the
 // least a clinical write must do, for comparison: in one transaction, lock
 // the trial's row, insert the AE row and one audit row holding it. The
 // harness creates and fills the tables (dataset.ts) before starting this
@@ -82,6 +83,12 @@ function baselineRow (b: InsertBody) {
 app.post<{ Body: InsertBody }>('/insert', async (request, reply) => {
   const [row] = await sql`insert into bench_baseline ${sql(baselineRow(request.body))} returning *`
   return await reply.code(201).send(row)
+})
+
+// The bulk scenarios' baseline: the same number of rows per request as an AE batch, in one multi-row INSERT.
+app.post<{ Body: { rows: InsertBody[] } }>('/insert-many', async (request, reply) => {
+  await sql`insert into bench_baseline ${sql(request.body.rows.map(baselineRow))}`
+  return await reply.code(201).send({ inserted: request.body.rows.length })
 })
 
 app.post<{ Body: InsertBody }>('/insert-locked', async (request, reply) => {

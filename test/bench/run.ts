@@ -21,7 +21,8 @@ import { generateDataset, generateEmbeddedDataset } from './dataset.js'
 import { freePort, killAllChildren, RssSampler, spawnNode, waitReady, type Child } from './processes.js'
 import { checkTargets, formatTable, row, type Report } from './report.js'
 import {
-  aePost, baselineInsert, baselineSelect, listGet, measure, measureAlternating, PgStats, statusGet, summaryGet,
+  aeBatch, aePost, aeUpsertBatch, baselineInsert, baselineInsertMany, baselineSelect, BULK_ITEMS, listGet, measure, measureAlternating, PgStats,
+  seedUpsertRecords, statusGet, summaryGet,
   type Figures, type RunOptions, type Scenario
 } from './scenarios.js'
 
@@ -47,7 +48,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   process.stdout.write('npm run bench -- [--size=100000] [--small-size=10000] [--duration=20] [--connections=64] [--warmup=5] [--pool=10] ' +
-    '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list] [--cpu-prof=DIR] [--fast-unsafe]\n' +
+    '[--json=PATH] [--skip-pglite] [--pglite-duration=10] [--only=post,status,summary,list,bulk] [--cpu-prof=DIR] [--fast-unsafe]\n' +
     '  --small-size: AEs in the second database the status GET is compared on (none when not below --size)\n' +
     '  --only: run these service scenarios only (with the baseline they are compared with), e.g. to profile one with --cpu-prof\n' +
     '  --fast-unsafe: the own cluster runs with fsync off (as CI\'s); by default it is durable (fsync, synchronous_commit on)\n')
@@ -71,7 +72,7 @@ const opts: RunOptions = {
 }
 const pool = int('pool', args.pool, 1, 200)
 const pgliteDuration = Math.min(opts.duration, int('pglite-duration', args['pglite-duration'], 1, 600))
-const SCENARIOS = ['post', 'status', 'summary', 'list'] as const
+const SCENARIOS = ['post', 'status', 'summary', 'list', 'bulk'] as const
 const only = new Set(args.only === undefined ? SCENARIOS : args.only.split(',').map((s) => s.trim()))
 for (const s of only) {
   if (!(SCENARIOS as readonly string[]).includes(s)) {
@@ -165,7 +166,7 @@ async function startService (name: string, env: Record<string, string>, logFile:
     cwd: ROOT,
     port,
     logFile,
-    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', DB_POOL_MAX: String(pool), ...env }
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000000', BULK_ITEM_LIMIT_MAX: '1000000000', DB_POOL_MAX: String(pool), ...env }
   })
   await waitReady(child, '/ready', 180_000)
   return child
@@ -298,6 +299,16 @@ async function main (): Promise<void> {
     small = { aes: smallData.aeTotal }
     await smallService.stop()
   }
+  if (wanted('bulk')) {
+    // The single-row insert is a bulk target's baseline too (AEs/s against its requests/s).
+    if (runs['baseline insert'] === undefined) runs['baseline insert'] = await measure(baselineInsert(baseline.url, data.targets), opts, stats, log)
+    await checkpoint()
+    await alternate(baselineInsertMany(baseline.url, data.targets), aeBatch(service.url, edc, data.targets))
+    await checkpoint()
+    const records = await seedUpsertRecords(service.url, edc, data.targets, 2 * BULK_ITEMS)
+    await serviceRun(aeUpsertBatch(service.url, edc, records))
+    await checkpoint()
+  }
   if (wanted('summary')) await serviceRun(summaryGet(service.url, monitor, data.big.trialId, data.big.aes))
   if (wanted('list')) await serviceRun(listGet(service.url, monitor, data.big.trialId, data.big.aes))
   rss.stop()
@@ -336,11 +347,14 @@ async function main (): Promise<void> {
     ['status GET, small database', runs['status GET, large database'], `status GET, ${small?.aes ?? 0}-AE database vs ${data.aeTotal}`],
     ['summary GET', sel, `summary GET, ${data.big.aes} AEs`],
     ['AE list page GET', sel, `AE list page GET, ${data.big.aes} AEs`],
+    ['AE batch', runs['baseline insert many'], `AE batch of ${BULK_ITEMS} new AEs vs a ${BULK_ITEMS}-row INSERT (ratio = rows/s)`],
+    ['AE upsert batch', runs['baseline insert many'], `AE batch of ${BULK_ITEMS} upserts, half unchanged, vs a ${BULK_ITEMS}-row INSERT`],
     ['AE POST (PGlite)', ins, `AE POST on PGlite (${pgliteDuration} s)`],
     ['baseline insert', undefined, 'baseline insert'],
     ['baseline locked insert', undefined, 'baseline locked insert'],
     ['baseline locked insert, one trial', undefined, 'baseline locked insert, one trial'],
-    ['baseline select', undefined, 'baseline select']
+    ['baseline select', undefined, 'baseline select'],
+    ['baseline insert many', undefined, `baseline ${BULK_ITEMS}-row insert`]
   ]
   const rows = labelled.filter(([name]) => runs[name] !== undefined).map(([name, base, label]) => row(runs[name]!, base, label))
   const report: Report = {

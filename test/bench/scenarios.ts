@@ -278,3 +278,103 @@ export function listGet (base: string, token: string, trialId: string, aes: numb
     }
   }
 }
+
+/** Items per request of the bulk scenarios (the issue's targets are stated for 500). */
+export const BULK_ITEMS = 500
+
+const byTrial = (targets: AeTarget[]) => {
+  const trials = new Map<string, AeTarget[]>()
+  for (const t of targets) trials.set(t.trialId, [...trials.get(t.trialId) ?? [], t])
+  return [...trials.values()]
+}
+
+/** POST …/adverse-events/batch: `items` new AEs of one trial per request (atomic), over the trials in turn. */
+export function aeBatch (base: string, token: string, targets: AeTarget[], items = BULK_ITEMS): Scenario {
+  const rand = random(13)
+  const nextTrial = rotate(byTrial(targets))
+  return {
+    name: 'AE batch',
+    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} new AEs per request (atomic, Prefer: return=minimal), rotating over trials`,
+    base,
+    headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
+    next: () => {
+      const people = nextTrial()
+      const body = { mode: 'atomic', items: Array.from({ length: items }, (_, i) => aeBody(rand, people[i % people.length]!)) }
+      return { method: 'POST', path: `/v1/trials/${people[0]!.trialId}/adverse-events/batch`, body: JSON.stringify(body) }
+    }
+  }
+}
+
+/** POST /insert-many: `items` rows as wide as adverse_events in one multi-row INSERT per request. */
+export function baselineInsertMany (base: string, targets: AeTarget[], items = BULK_ITEMS): Scenario {
+  const rand = random(13)
+  const nextTarget = rotate(targets)
+  return {
+    name: 'baseline insert many',
+    target: `POST /insert-many (${items} rows, same width as adverse_events, one multi-row INSERT)`,
+    base,
+    headers: json,
+    next: () => {
+      const rows = Array.from({ length: items }, () => {
+        const t = nextTarget()
+        const d = drawAe(rand)
+        return { ...aeBody(rand, t), siteId: t.siteId, doseLevel: t.doseLevel, term: d.entry.term, meddraCode: d.entry.meddraCode, soc: d.entry.soc }
+      })
+      return { method: 'POST', path: '/insert-many', body: JSON.stringify({ rows }) }
+    }
+  }
+}
+
+/** An AE the upsert scenario keeps in step with the service: its externalId and the create body last sent. */
+export interface UpsertRecord { trialId: string, body: ReturnType<typeof aeBody> & { externalId: string, actionTaken?: string } }
+
+/** Stores `perTrial` AEs with externalIds in each of up to `trials` trials through the batch route: the upsert scenario's records. */
+export async function seedUpsertRecords (base: string, token: string, targets: AeTarget[], perTrial: number, trials = 4): Promise<UpsertRecord[][]> {
+  const rand = random(17)
+  const groups = byTrial(targets).slice(0, trials)
+  const all: UpsertRecord[][] = []
+  for (const people of groups) {
+    const trialId = people[0]!.trialId
+    const records = Array.from({ length: perTrial }, (_, i): UpsertRecord => ({
+      trialId, body: { ...aeBody(rand, people[i % people.length]!), externalId: `bench-upsert-${trialId}-${i}` }
+    }))
+    for (let at = 0; at < records.length; at += BULK_ITEMS) {
+      const res = await fetch(`${base}/v1/trials/${trialId}/adverse-events/batch`, {
+        method: 'POST',
+        headers: { ...json, authorization: `Bearer ${token}` },
+        body: JSON.stringify({ mode: 'atomic', items: records.slice(at, at + BULK_ITEMS).map((r) => r.body) })
+      })
+      if (res.status !== 200) throw new Error(`seeding the upsert records of ${trialId}: ${res.status} ${await res.text()}`)
+    }
+    all.push(records)
+  }
+  return all
+}
+
+/**
+ * POST …/adverse-events/batch of `items` upserts by externalId of stored
+ * AEs, half of them the same as stored (nothing written) and half changed
+ * (actionTaken toggled: a new version, its audit row, the participant
+ * re-classified).
+ */
+export function aeUpsertBatch (base: string, token: string, trials: UpsertRecord[][], items = BULK_ITEMS): Scenario {
+  const nextTrial = rotate(trials)
+  const offsets = new Map<UpsertRecord[], number>()
+  return {
+    name: 'AE upsert batch',
+    target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} upserts by externalId per request, half unchanged (Prefer: return=minimal)`,
+    base,
+    headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
+    next: () => {
+      const records = nextTrial()
+      const from = offsets.get(records) ?? 0
+      offsets.set(records, (from + items) % records.length)
+      const batch = Array.from({ length: items }, (_, i) => {
+        const record = records[(from + i) % records.length]!
+        if (i % 2 === 1) record.body = { ...record.body, actionTaken: record.body.actionTaken === 'dose held' ? 'none' : 'dose held' }
+        return { ...record.body, upsert: true, reason: 'EDC nightly sync' }
+      })
+      return { method: 'POST', path: `/v1/trials/${records[0]!.trialId}/adverse-events/batch`, body: JSON.stringify({ mode: 'independent', items: batch }) }
+    }
+  }
+}

@@ -16,6 +16,7 @@ import { eventRoutes } from '../../src/routes/events.js'
 import { webhookRoutes } from '../../src/routes/webhooks.js'
 import { ctcaeRoutes } from '../../src/routes/ctcae.js'
 import { adverseEventRoutes } from '../../src/routes/adverse-events.js'
+import { aeSyncRoutes } from '../../src/routes/ae-sync.js'
 import { saeReportRoutes } from '../../src/routes/sae-reports.js'
 import { trialRoutes } from '../../src/routes/trials.js'
 import { participantRoutes } from '../../src/routes/participants.js'
@@ -38,7 +39,7 @@ const bare = Fastify()
 const declared: RouteOptions[] = []
 bare.addHook('onRoute', (route) => { declared.push(route) })
 await bare.register(fastifySSE)
-for (const routes of [healthRoutes, statusRoutes, dmcRoutes, eventRoutes, webhookRoutes, ctcaeRoutes, adverseEventRoutes,
+for (const routes of [healthRoutes, statusRoutes, dmcRoutes, eventRoutes, webhookRoutes, ctcaeRoutes, adverseEventRoutes, aeSyncRoutes,
   saeReportRoutes, trialRoutes, participantRoutes, auditRoutes, exportRoutes]) await bare.register(routes)
 t.teardown(async () => { await bare.close() })
 
