@@ -36,11 +36,6 @@ export async function readUnkeyedChains (db: Queryable, trialId?: string): Promi
 /** Appends rows to a trial's chain in one multi-row statement. */
 export const insertAuditRows = (rows: Array<typeof auditLog.$inferInsert>): Write => insertRows(auditLog, rows)
 
-/** Appends a row to a trial's audit chain now. */
-export async function insertAuditRowNow (db: Queryable, row: typeof auditLog.$inferInsert): Promise<void> {
-  await db.insert(auditLog).values(row)
-}
-
 const preparedHeads = new WeakMap<Db, ReturnType<typeof auditSeqQuery>>()
 const auditSeqQuery = (db: Db) => db.select({ seq: auditLog.seq }).from(auditLog)
   .where(eq(auditLog.trialId, sql.placeholder('trialId'))).orderBy(desc(auditLog.seq)).limit(1).prepare('audit_seq')

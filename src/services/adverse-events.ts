@@ -27,10 +27,11 @@ const CREATE_ROUTE = 'POST /v1/trials/:trialId/adverse-events'
 // AE writes read no status: concurrent ones into one trial are committed together.
 const COALESCE = { coalesce: true }
 
-/** The AEs an externalId already names, by site: externalId is unique per site, another site's ids say nothing. */
-export type TakenExternalIds = Map<string, { aeId: string, siteId: string }>
+/** The AE each externalId names at each site: externalId is unique per site, another site's ids say nothing. */
+export type TakenExternalIds = Map<string, string>
+const takenKey = (siteId: string, externalId: string) => `${siteId}\u0000${externalId}`
 export const takenExternalIds = (rows: readonly AeRow[]): TakenExternalIds =>
-  new Map(rows.flatMap((row) => row.externalId === null ? [] : [[row.externalId, { aeId: row.aeId, siteId: row.siteId }] as const]))
+  new Map(rows.flatMap((row) => row.externalId === null ? [] : [[takenKey(row.siteId, row.externalId), row.aeId] as const]))
 
 export type AeCreateInput = z.output<typeof aeCreateBody>
 
@@ -267,12 +268,12 @@ export async function addAes (
     const found = known.participants.get(input.participantId) ?? null
     const participant = found !== null && inScope(ctx.principal, found.siteId) ? found : null
     // A duplicate is always an AE of the same site, which the caller may see.
-    const same = input.externalId === undefined || participant === null ? undefined : taken.get(input.externalId)
-    if (same !== undefined && same.siteId === participant!.siteId) {
+    const same = input.externalId === undefined || participant === null ? undefined : taken.get(takenKey(participant.siteId, input.externalId))
+    if (same !== undefined) {
       outcomes.push({
         ok: false,
         error: conflict('duplicate-external-id', `An adverse event with externalId ${input.externalId!} already exists at this site`, {
-          aeId: same.aeId, location: `/v1/trials/${trialId}/adverse-events/${same.aeId}`
+          aeId: same, location: `/v1/trials/${trialId}/adverse-events/${same}`
         })
       })
       continue
@@ -287,7 +288,7 @@ export async function addAes (
       continue
     }
     const row = reportedAe(ctx, trialId, item, participant!, ctcae.entry, receivedAt)
-    if (row.externalId !== null) taken.set(row.externalId, { aeId: row.aeId, siteId: row.siteId })
+    if (row.externalId !== null) taken.set(takenKey(row.siteId, row.externalId), row.aeId)
     accepted.push(row)
     outcomes.push({ ok: true, row })
   }

@@ -120,8 +120,9 @@ export async function applyItems (
   const outcomes: Outcome[] = []
   const byId = new Map(inputs.stored.map((row) => [row.aeId, row]))
   const visible = (row: AeRow | undefined) => row !== undefined && (ctx.principal.sites === null || ctx.principal.sites.includes(row.siteId)) ? row : undefined
+  const taken = takenExternalIds(inputs.stored)
   // Only the caller's sites' externalIds name AEs for it: another site's are as unknown as unused ones.
-  const taken = takenExternalIds(inputs.stored.filter((row) => visible(row) !== undefined))
+  const named = new Map(inputs.stored.flatMap((row) => row.externalId !== null && visible(row) !== undefined ? [[row.externalId, row.aeId] as const] : []))
   let pending: Array<NewAe & { index: number }> = []
   const pendingIds = new Set<string>()
   // Participants written in this batch: their stored states have moved since the prefetch.
@@ -160,6 +161,7 @@ export async function applyItems (
         return
       }
       byId.set(o.row.aeId, o.row)
+      if (o.row.externalId !== null) named.set(o.row.externalId, o.row.aeId)
       touched.add(o.row.participantId)
       stale.add(o.row.participantId)
       wrote = true
@@ -200,9 +202,9 @@ export async function applyItems (
       continue
     }
     // The item names an AE: one gathered in this batch is stored first.
-    const named = externalId === undefined ? (item.kind === 'follow-up' ? item.aeId : undefined) : taken.get(externalId)?.aeId
-    if ((named !== undefined && pendingIds.has(named)) || (externalId !== undefined && pending.some((p) => p.input.externalId === externalId))) await flush()
-    const aeId = externalId === undefined ? named : taken.get(externalId)?.aeId
+    const namedId = externalId === undefined ? (item.kind === 'follow-up' ? item.aeId : undefined) : named.get(externalId)
+    if ((namedId !== undefined && pendingIds.has(namedId)) || (externalId !== undefined && pending.some((p) => p.input.externalId === externalId))) await flush()
+    const aeId = externalId === undefined ? namedId : named.get(externalId)
     const row = visible(aeId === undefined ? undefined : byId.get(aeId))
     try {
       if (item.kind === 'follow-up') {

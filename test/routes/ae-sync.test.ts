@@ -91,11 +91,12 @@ t.test('independent: exactly the good items are stored, each result in input ord
   t.equal(res.statusCode, 200, res.body)
   const body = res.json()
   t.same(body.items.map((i: { index: number, status: number }) => [i.index, i.status]),
-    [[0, 201], [1, 422], [2, 409], [3, 404], [4, 422], [5, 201], [6, 200], [7, 404]])
+    [[0, 201], [1, 422], [2, 409], [3, 422], [4, 422], [5, 201], [6, 200], [7, 404]])
+  t.same(body.items[3].problem.errors, body.items[4].problem.errors, 'another site\'s participant is answered as one the trial does not have')
   t.match(body.items[1].problem, { status: 422, errors: [{ path: '/grade' }] })
   t.equal(body.items[6].body.version, 2, 'the follow-up of an AE created earlier in the batch')
   t.equal(body.items[6].aeId, body.items[0].aeId)
-  t.same(await counts(trialId), { aes: 2, versions: 3, audit: before.audit + 3 }, 'two AEs, three versions, one audit row per change')
+  t.same(await counts(trialId), { aes: 2, versions: 3, audit: before.audit + 4 }, 'two AEs, three versions, one audit row per change and one for the decision')
   t.equal(body.status.doseLevels[0].dlts, 1, 'the DLT of the batch is in the status it returns')
   t.ok((await verifyChain(app.db, trialId)).valid, 'the audit chain holds')
 })
@@ -167,13 +168,17 @@ t.test('site scope holds inside a batch: another site\'s participant or AE is as
       { aeId: otherAe, patch: { grade: 2 }, reason: 'x' },
       { externalId: 'O1', patch: { grade: 2 }, reason: 'x' },
       { ...mildAe('P-OTHER', onset), externalId: 'O1', upsert: true, reason: 'x' },
-      { aeId: '0190b4a2-0000-7000-8000-000000000000', patch: { grade: 2 }, reason: 'x' }
+      { aeId: '0190b4a2-0000-7000-8000-000000000000', patch: { grade: 2 }, reason: 'x' },
+      mildAe('NOBODY', onset)
     ]
   })
   t.equal(res.statusCode, 200, res.body)
-  t.same(res.json().items.map((i: { status: number }) => i.status), [404, 404, 404, 404, 404])
+  // Another site's participant is as unknown as one never enrolled (422 on participantId); its externalId
+  // names nothing for this site, so the upsert is a new report of that unknown participant (422 too).
+  t.same(res.json().items.map((i: { status: number }) => i.status), [422, 404, 404, 422, 404, 422])
   const answer = (i: number) => { const { instance: _, ...problem } = res.json().items[i].problem; return problem }
   t.same(answer(1), answer(4), 'another site\'s AE is answered as a nonexistent one')
+  t.same(answer(0), answer(5), 'another site\'s participant is answered as one never enrolled')
   t.same(await counts(trialId), before, 'nothing stored')
   const atomic = await batch(trialId, { mode: 'atomic', items: [mildAe('P1', onset), mildAe('P-OTHER', onset)] })
   t.equal(atomic.statusCode, 422)

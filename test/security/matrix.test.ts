@@ -78,6 +78,11 @@ const EXPECTED: Record<string, Expectation> = {
   },
   'POST /v1/trials/:trialId/adverse-events': { roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/adverse-events`), allowed: 422 },
   'GET /v1/trials/:trialId/adverse-events': { roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/adverse-events`), allowed: 200 },
+  'POST /v1/trials/:trialId/adverse-events/batch': { roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/adverse-events/batch`), allowed: 422 },
+  'PUT /v1/trials/:trialId/adverse-events/by-external-id/:externalId': {
+    roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/adverse-events/by-external-id/MTX-1`), allowed: 422
+  },
+  'GET /v1/trials/:trialId/adverse-events/changes': { roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/adverse-events/changes`), allowed: 200 },
   'GET /v1/trials/:trialId/adverse-events/:aeId': { roles: ALL, participantLevel: true, probe: read((w) => `${trial(w)}/adverse-events/${w.aeA}`), allowed: 200 },
   'PATCH /v1/trials/:trialId/adverse-events/:aeId': { roles: CAPTURE, participantLevel: true, probe: empty((w) => `${trial(w)}/adverse-events/${w.aeA}`, IF_MATCH), allowed: 422 },
   'GET /v1/trials/:trialId/adverse-events/:aeId/history': {
@@ -222,6 +227,15 @@ const CROSS_SITE: Record<string, { probe: (w: TwoSiteTrial) => Probe, status: nu
   },
   'GET /v1/trials/:trialId/adverse-events/:aeId': { probe: read((w) => `${trial(w)}/adverse-events/${w.aeB}`), status: 404 },
   'PATCH /v1/trials/:trialId/adverse-events/:aeId': { probe: (w) => ({ url: `${trial(w)}/adverse-events/${w.aeB}`, headers: IF_MATCH, payload: aeChange }), status: 404 },
+  // In a batch or an upsert, too, another site's participant is answered as an unknown one (the AE's 422).
+  'POST /v1/trials/:trialId/adverse-events/batch': {
+    probe: (w) => ({ url: `${trial(w)}/adverse-events/batch`, payload: { mode: 'atomic', items: [{ participantId: w.participantB, term: 'Fatigue', grade: 1, onsetDate: '2025-01-08', serious: false, attribution: 'unrelated' }] } }),
+    status: 422
+  },
+  'PUT /v1/trials/:trialId/adverse-events/by-external-id/:externalId': {
+    probe: (w) => ({ url: `${trial(w)}/adverse-events/by-external-id/MTX-B`, payload: { participantId: w.participantB, term: 'Fatigue', grade: 1, onsetDate: '2025-01-08', serious: false, attribution: 'unrelated', reason: 'sync' } }),
+    status: 422
+  },
   'GET /v1/trials/:trialId/adverse-events/:aeId/history': { probe: read((w) => `${trial(w)}/adverse-events/${w.aeB}/history`), status: 404 },
   'POST /v1/trials/:trialId/adverse-events/:aeId/nullify': {
     probe: (w) => ({ url: `${trial(w)}/adverse-events/${w.aeB}/nullify`, headers: IF_MATCH, payload: { reason: 'entered in error' } }), status: 404
@@ -234,6 +248,7 @@ const CROSS_SITE: Record<string, { probe: (w: TwoSiteTrial) => Probe, status: nu
 const LISTS: Record<string, (w: TwoSiteTrial) => string> = {
   'GET /v1/trials/:trialId/participants': (w) => `${trial(w)}/participants`,
   'GET /v1/trials/:trialId/adverse-events': (w) => `${trial(w)}/adverse-events`,
+  'GET /v1/trials/:trialId/adverse-events/changes': (w) => `${trial(w)}/adverse-events/changes`,
   'GET /v1/trials/:trialId/sae-reports': (w) => `${trial(w)}/sae-reports`
 }
 
@@ -259,7 +274,8 @@ t.test('site scope: a site-A token reading or writing site B\'s records gets 404
       if (list !== undefined) {
         const mine = await app.inject({ method: 'GET', url: list(blinded), headers: token(role) })
         const everyone = await app.inject({ method: 'GET', url: list(blinded), headers: bearer('admin') })
-        const sites = (res: typeof mine) => [...new Set((res.json().items as { siteId: string }[]).map((i) => i.siteId))].sort()
+        // A change feed's items are AE versions: their site is the snapshot's.
+        const sites = (res: typeof mine) => [...new Set((res.json().items as Array<{ siteId?: string, snapshot?: { siteId: string } }>).map((i) => i.siteId ?? i.snapshot?.siteId))].sort()
         t.same(sites(everyone), [SITE_A, SITE_B], `${key(route)}: the admin sees both sites`)
         t.same(sites(mine), [SITE_A], `${key(route)} as ${role}: site A only`)
       }
