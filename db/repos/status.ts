@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { decisions, trialStatus } from '../schema.js'
 import type { Queryable, Tx } from '../client.js'
-import { columnsOf, insertRows, selectRows, statement } from '../statements.js'
+import { columnsOf, insertRows, listOf, selectRows, statement } from '../statements.js'
 import type { TrialStatus } from '../../src/domain/status.js'
 import type { Write } from './writes.js'
 import type { TrialStatusRow as StatusRow } from '../schema.js'
@@ -32,8 +32,12 @@ export async function readStoredStatus (db: Queryable, trialId: string): Promise
 
 /** Trials whose next change is due by `asOf`, soonest first, but those in `except`: the status scheduler's scan. */
 export async function readDueTrialIds (db: Queryable, asOf: string, limit: number, except: string[]): Promise<string[]> {
-  const rows = await selectRows<{ trialId: string }>(db, statement`select trial_id as "trialId" from trial_status
-    where next_change_at <= ${asOf} and not (trial_id = any(${except}::text[])) order by next_change_at limit ${limit}`)
+  // The trials left out as a parameter list (an array parameter is not one the query tools can replay).
+  const rows = await selectRows<{ trialId: string }>(db, except.length === 0
+    ? statement`select trial_id as "trialId" from trial_status
+      where next_change_at <= ${asOf} order by next_change_at limit ${limit}`
+    : statement`select trial_id as "trialId" from trial_status
+      where next_change_at <= ${asOf} and trial_id not in (${listOf(except)}) order by next_change_at limit ${limit}`)
   return rows.map((r) => r.trialId)
 }
 

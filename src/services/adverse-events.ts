@@ -208,18 +208,8 @@ function reportedAe (
     meddraCode: entry.meddraCode,
     term: entry.term,
     soc: entry.soc,
-    otherSpecify: input.otherSpecify ?? null,
-    grade: input.grade,
-    onsetDate: input.onsetDate,
-    resolvedDate: input.resolvedDate ?? null,
-    serious: input.serious,
+    ...reportedFields(input),
     seriousnessCriteria: unique(input.seriousnessCriteria),
-    attribution: input.attribution,
-    expected: input.expected ?? null,
-    clinicalSymptoms: input.clinicalSymptoms ?? null,
-    requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
-    outcome: input.outcome ?? null,
-    actionTaken: input.actionTaken ?? null,
     externalId: input.externalId ?? null,
     awareAt: input.awareAt ?? receivedAt,
     // Follow-up is part of the trial: an onset after end of treatment or withdrawal is recorded with its phase.
@@ -245,6 +235,21 @@ function reportedAe (
     updatedAt: ctx.at
   }
 }
+
+/** The fields of a report a follow-up may change, as stored (a field left out is null). */
+export const reportedFields = (input: AeCreateInput) => ({
+  grade: input.grade,
+  onsetDate: input.onsetDate,
+  resolvedDate: input.resolvedDate ?? null,
+  serious: input.serious,
+  attribution: input.attribution,
+  expected: input.expected ?? null,
+  clinicalSymptoms: input.clinicalSymptoms ?? null,
+  requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
+  outcome: input.outcome ?? null,
+  actionTaken: input.actionTaken ?? null,
+  otherSpecify: input.otherSpecify ?? null
+})
 
 /**
  * Checks, classifies and stores new AEs inside a clinical write: a single

@@ -8,7 +8,7 @@ import { encodeCursor } from '../http/pagination.js'
 import { problemOf, pointerToken } from '../http/problem.js'
 import { AppError, notFound, unprocessable } from '../lib/errors.js'
 import { batchCreateItem, batchFollowUpItem, type aeUpsertBody, type batchBody, type batchItemResult, type batchResponse } from '../schemas/ae-sync.js'
-import { addAes, aeView, takenExternalIds, changedFields, completeFollowUps, readCreateInputs, stageFollowUp, type StagedFollowUp, type AeCreateInput, type AePatchInput, type AeRecord, type AeView, type CreateInputs, type NewAe } from './adverse-events.js'
+import { addAes, aeView, reportedFields, takenExternalIds, changedFields, completeFollowUps, readCreateInputs, stageFollowUp, type StagedFollowUp, type AeCreateInput, type AePatchInput, type AeRecord, type AeView, type CreateInputs, type NewAe } from './adverse-events.js'
 import { clinicalWrite, type WriteContext } from './clinical-write.js'
 import { findKey, keyScope, once, type StoredResponse } from './idempotency.js'
 import { reevaluateStatus, statusInTransaction } from './status.js'
@@ -56,18 +56,8 @@ export function parseItem (raw: Record<string, unknown>): SyncItem | AppError {
  * the first report arrived, is kept.
  */
 const upsertPatch = (input: AeCreateInput, reason: string): AePatchInput => ({
-  grade: input.grade,
-  onsetDate: input.onsetDate,
-  resolvedDate: input.resolvedDate ?? null,
-  serious: input.serious,
+  ...reportedFields(input),
   seriousnessCriteria: input.seriousnessCriteria ?? null,
-  attribution: input.attribution,
-  expected: input.expected ?? null,
-  clinicalSymptoms: input.clinicalSymptoms ?? null,
-  requiredMedicalTreatment: input.requiredMedicalTreatment ?? null,
-  outcome: input.outcome ?? null,
-  actionTaken: input.actionTaken ?? null,
-  otherSpecify: input.otherSpecify ?? null,
   ...(input.awareAt === undefined ? {} : { awareAt: input.awareAt }),
   reason
 })

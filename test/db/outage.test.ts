@@ -13,8 +13,8 @@ import { migrate } from '../../db/migrate.js'
 import { adverseEvents } from '../../db/schema.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import type { ProtocolInput } from '../../src/domain/protocol.js'
 import { nct07295067 } from '../helpers/reference-trials.js'
+import { singleCohort } from '../helpers/dosing.js'
 import { bearer, TEST_SECRET } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe } from '../helpers/fixtures.js'
 import { postgresBinaries, startCluster } from '../helpers/pg-cluster.js'
@@ -28,13 +28,7 @@ const skip = process.env.TEST_DATABASE_URL === undefined || process.env.TEST_DAT
   ? 'runs on PostgreSQL only (TEST_DATABASE_URL): it restarts a cluster of its own'
   : bin === undefined ? 'no PostgreSQL server binaries (initdb, pg_ctl): set PG_BIN or install them under /usr/lib/postgresql/*/bin' : false
 
-const protocol: ProtocolInput = {
-  ...nct07295067.protocol,
-  assumptions: undefined,
-  doseLevels: [{ level: 1, label: 'single dose' }],
-  design: { type: 'none' },
-  stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]
-}
+const protocol = singleCohort
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -21,6 +21,20 @@ export function protocolWith (levels: number, design: ProtocolInput['design'], s
   }
 }
 
+/**
+ * One cohort of parallel-group participants under the seed's DLT definition:
+ * no escalation rule holds enrolment back (every participant can be dosed at
+ * level 1), and a related death halts the trial. The concurrency and fault
+ * tests write into it.
+ */
+export const singleCohort: ProtocolInput = {
+  ...nct07295067.protocol,
+  assumptions: undefined, // the seed's assumptions name its own rules, replaced here
+  doseLevels: [{ level: 1, label: 'single dose' }],
+  design: { type: 'none' },
+  stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]
+}
+
 export interface StatusView {
   state: 'go' | 'hold' | 'stop'
   decisionId: string

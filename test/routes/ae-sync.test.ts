@@ -3,9 +3,8 @@ import { and, asc, eq } from 'drizzle-orm'
 import { adverseEvents, adverseEventVersions, auditLog } from '../../db/schema.js'
 import { openDatabase } from '../../db/client.js'
 import { buildApp, type App } from '../../src/app.js'
-import type { ProtocolInput } from '../../src/domain/protocol.js'
 import { verifyChain } from '../../src/services/audit-verify.js'
-import { nct07295067 } from '../helpers/reference-trials.js'
+import { singleCohort } from '../helpers/dosing.js'
 import { bearer, build } from '../helpers/build.js'
 import { SEED_SITE, createTrial, daysAgo, dltAe, enrol, enrolDosed, mildAe } from '../helpers/fixtures.js'
 
@@ -14,14 +13,7 @@ const { app, config, databaseUrl } = await build()
 const admin = bearer('admin')
 const edc = bearer('edc', { sites: [SEED_SITE], sub: 'edc-sync' })
 
-// One cohort, no escalation rule holding enrolment: every participant can be dosed at level 1.
-const protocol: ProtocolInput = {
-  ...nct07295067.protocol,
-  assumptions: undefined,
-  doseLevels: [{ level: 1, label: 'single dose' }],
-  design: { type: 'none' },
-  stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]
-}
+const protocol = singleCohort
 const onset = daysAgo(3).date
 
 let trialNo = 0

@@ -6,9 +6,8 @@ import { buildApp, type App } from '../../src/app.js'
 import type { Principal } from '../../src/auth/roles.js'
 import { clinicalWrite, waitingWrites } from '../../src/services/clinical-write.js'
 import { bearer, build } from '../helpers/build.js'
-import type { ProtocolInput } from '../../src/domain/protocol.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe } from '../helpers/fixtures.js'
-import { nct07295067 } from '../helpers/reference-trials.js'
+import { singleCohort } from '../helpers/dosing.js'
 
 // A hot trial must not starve the instance: its writes wait for their turn in
 // the process, not on pooled connections blocked on its row lock, so probes
@@ -20,14 +19,7 @@ const skip = databaseUrl === undefined ? 'PostgreSQL only: PGlite runs one trans
 const admin: Principal = { sub: 'hot-admin', role: 'admin', sites: null, trials: null, issuedAt: null }
 const onset = daysAgo(2).date
 
-// One cohort of parallel-group participants (as in status-concurrency): no escalation rule holds enrolment back.
-const cohort: ProtocolInput = {
-  ...nct07295067.protocol,
-  assumptions: undefined,
-  doseLevels: [{ level: 1, label: 'single dose' }],
-  design: { type: 'none' },
-  stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]
-}
+const cohort = singleCohort
 
 const postAe = (instance: App, trialId: string, payload: object) => instance.inject({
   method: 'POST', url: `/v1/trials/${trialId}/adverse-events`, headers: bearer('admin'), payload

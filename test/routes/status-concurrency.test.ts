@@ -3,8 +3,8 @@ import { asc, eq } from 'drizzle-orm'
 import { auditLog, decisions } from '../../db/schema.js'
 import { openDatabase } from '../../db/client.js'
 import { buildApp, type App } from '../../src/app.js'
-import type { ProtocolInput } from '../../src/domain/protocol.js'
 import { nct07295067 } from '../helpers/reference-trials.js'
+import { singleCohort } from '../helpers/dosing.js'
 import { bearer, build } from '../helpers/build.js'
 import { createTrial, daysAgo, dltAe, enrolDosed, mildAe } from '../helpers/fixtures.js'
 
@@ -18,14 +18,7 @@ import { createTrial, daysAgo, dltAe, enrolDosed, mildAe } from '../helpers/fixt
 const PARTICIPANTS = 40
 const REPORTS = 200
 
-// One cohort of parallel-group participants: no escalation rule holds enrolment back.
-const protocol: ProtocolInput = {
-  ...nct07295067.protocol,
-  assumptions: undefined, // the seed's assumptions name its own rules, replaced here
-  doseLevels: [{ level: 1, label: 'single dose' }],
-  design: { type: 'none' },
-  stoppingRules: [{ type: 'grade5_related', action: 'halt_trial' }]
-}
+const protocol = singleCohort
 
 t.test('concurrent AE reports: no committed DLT is missing from any decision', async (t) => {
   const { app, config, databaseUrl } = await build()
