@@ -84,6 +84,8 @@ export function webhooksDocument (): { webhooks: Record<string, unknown>, compon
     components = { ...components, ...defs }
     webhooks[name] = {
       post: {
+        // The receiver's operation: named for client generators, which make a handler of it.
+        operationId: `receive${name[0]!.toUpperCase()}${name.slice(1)}`,
         summary,
         description: 'Sent as Standard Webhooks (https://www.standardwebhooks.com): verify it with the subscription\'s secret, e.g. with the `standardwebhooks` library. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and dead-lettered after the last attempt. A subscription gets one delivery at a time, in sequence order; a delivery may arrive more than once (deduplicate on `webhook-id`).',
         parameters: signedHeaders,

@@ -39,7 +39,12 @@ export interface Scenario {
   headers: Record<string, string>
   /** the request each call sends: path, method, body */
   next: () => RawRequest
+  /** concurrent connections, where the scenario's clients are fewer than --connections (bulk syncs) */
+  connections?: number
 }
+
+// An EDC's nightly syncs: a few clients, each sending large batches (64 would queue 32,000 AEs at once).
+const SYNC_CLIENTS = 4
 
 const json = { 'content-type': 'application/json' }
 
@@ -93,12 +98,13 @@ export async function measure (
 ): Promise<Figures> {
   if (opts.warmup > 0) {
     log(`  ${scenario.name}: warm-up ${opts.warmup} s`)
-    await fire(scenario, opts.connections, opts.warmup)
+    await fire(scenario, scenario.connections ?? opts.connections, opts.warmup)
   }
   await stats.reset()
   around.before?.()
-  log(`  ${scenario.name}: ${opts.duration} s x ${opts.connections} connections`)
-  const r = await fire(scenario, opts.connections, opts.duration)
+  const connections = scenario.connections ?? opts.connections
+  log(`  ${scenario.name}: ${opts.duration} s x ${connections} connections`)
+  const r = await fire(scenario, connections, opts.duration)
   const peak = around.after?.()
   const requests = r['1xx'] + r['2xx'] + r['3xx'] + r['4xx'] + r['5xx']
   const figures: Figures = {
@@ -294,6 +300,7 @@ export function aeBatch (base: string, token: string, targets: AeTarget[], items
   const nextTrial = rotate(byTrial(targets))
   return {
     name: 'AE batch',
+    connections: SYNC_CLIENTS,
     target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} new AEs per request (atomic, Prefer: return=minimal), rotating over trials`,
     base,
     headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
@@ -311,6 +318,7 @@ export function baselineInsertMany (base: string, targets: AeTarget[], items = B
   const nextTarget = rotate(targets)
   return {
     name: 'baseline insert many',
+    connections: SYNC_CLIENTS,
     target: `POST /insert-many (${items} rows, same width as adverse_events, one multi-row INSERT)`,
     base,
     headers: json,
@@ -362,6 +370,7 @@ export function aeUpsertBatch (base: string, token: string, trials: UpsertRecord
   const offsets = new Map<UpsertRecord[], number>()
   return {
     name: 'AE upsert batch',
+    connections: SYNC_CLIENTS,
     target: `POST /v1/trials/{trialId}/adverse-events/batch, ${items} upserts by externalId per request, half unchanged (Prefer: return=minimal)`,
     base,
     headers: { ...json, authorization: `Bearer ${token}`, prefer: 'return=minimal' },
